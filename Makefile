@@ -1,0 +1,66 @@
+# accumlab — build, test, serve, bench. `make help` lists the targets.
+# The core builds natively with gcc (tests, sanitizers, fuzzing, speed reference) and with
+# emcc into two standalone WebAssembly modules: SIMD and scalar.
+
+SHELL := /bin/bash
+CC      ?= gcc
+EMCC    ?= emcc
+BUILD   := build
+CORE_SRC := $(sort $(wildcard core/*.c))
+CORE_HDR := $(wildcard core/*.h)
+# Determinism: no fast-math, no contraction into FMA, the core's own transcendental functions.
+CFLAGS_COMMON := -std=c11 -O2 -Wall -Wextra -Wno-unused-parameter -ffp-contract=off -fno-math-errno
+NATIVE_CFLAGS := $(CFLAGS_COMMON) -msse2 -g
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# The functions the wasm module exports: listed once, as data.
+EXPORTS := $(shell tr '\n' ' ' < wasm/exports.txt 2>/dev/null | sed 's/ *$$//; s/ /,/g')
+EMFLAGS := -O3 -std=c11 -ffp-contract=off -fno-math-errno --no-entry -sSTANDALONE_WASM \
+           -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=4MB -sMAXIMUM_MEMORY=1GB -sSTACK_SIZE=1MB \
+           -sEXPORTED_FUNCTIONS=$(EXPORTS) -sERROR_ON_UNDEFINED_SYMBOLS=1
+export NODE_PATH := /usr/share/nodejs
+
+.PHONY: all wasm native test test-c test-node test-browser site serve bench dist clean help deps
+
+all: wasm native ## build both wasm modules and the native test binaries
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+wasm: wasm/accumlab.wasm wasm/accumlab-scalar.wasm ## the SIMD and scalar WebAssembly modules
+
+wasm/accumlab.wasm: $(CORE_SRC) $(CORE_HDR) wasm/exports.txt
+	$(EMCC) $(EMFLAGS) -msimd128 $(CORE_SRC) -o $@
+
+wasm/accumlab-scalar.wasm: $(CORE_SRC) $(CORE_HDR) wasm/exports.txt
+	$(EMCC) $(EMFLAGS) $(CORE_SRC) -o $@
+
+C_TESTS := $(patsubst tests/c/%.c,$(BUILD)/native/%,$(wildcard tests/c/test_*.c))
+
+native: $(C_TESTS) ## native C unit tests, built with ASan+UBSan
+
+$(BUILD)/native/%: tests/c/%.c $(CORE_SRC) $(CORE_HDR) tests/c/check.h
+	@mkdir -p $(dir $@)
+	$(CC) $(NATIVE_CFLAGS) $(SAN_FLAGS) -Icore $< $(CORE_SRC) -lm -o $@
+
+test: deps all test-c test-node test-browser ## everything: C (sanitizers), Node, browser
+
+test-c: $(C_TESTS)
+	@set -e; for t in $(C_TESTS); do echo "== $$t"; ./$$t; done
+
+test-node: wasm
+	node --test $(wildcard tests/node/*.test.mjs)
+
+test-browser: wasm
+	@if ls tests/browser/*.test.mjs >/dev/null 2>&1; then node --test --test-concurrency=1 tests/browser/*.test.mjs; fi
+
+deps: ## install what is missing (Debian packages, npm packages)
+	@bash scripts/install-deps.sh
+
+site: wasm ## assemble the static page into build/site
+	node web/tools/build-site.mjs
+
+serve: deps site ## build and serve the lab on http://127.0.0.1:8000/
+	node web/tools/serve.mjs build/site 8000
+
+clean:
+	rm -rf $(BUILD) wasm/*.wasm dist

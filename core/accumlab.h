@@ -1,0 +1,109 @@
+/* core/accumlab.h — accumlab's public C API: one experiment, stepped, compared.
+ *
+ * An experiment trains two copies of one MLP from the same initial parameters on the same
+ * samples in the same order: the reference run (batch m·k, one backward per optimizer
+ * step) and the accumulated run (k micro-batches of m, k backwards, one optimizer step).
+ * After every optimizer step it compares the two gradients (as the optimizer sees them,
+ * after clipping) and the two parameter vectors.
+ *
+ * All functions are safe to call with bad input: errors come back as codes, with the
+ * message in a caller-owned al_error. The core never prints, exits or aborts.
+ */
+#ifndef ACCUMLAB_H
+#define ACCUMLAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "error.h"
+
+#define AL_VERSION "0.1.0"
+
+typedef struct al_experiment al_experiment;
+
+/* Equality of two float vectors a (accumulated) and b (reference), as torch.allclose(a, b)
+ * plus the sizes of the difference. Every field is a double so that JS reads one array. */
+typedef struct {
+    double allclose;        /* 1 if |a-b| <= atol + rtol·|b| everywhere (NaN never close) */
+    double bitwise;         /* 1 if the bits are identical */
+    double max_abs_diff;    /* max |a-b| */
+    double max_rel_diff;    /* max |a-b| / |b| (0 where equal, inf where b = 0 ≠ a) */
+    double max_ulp;         /* max distance in float32 units in the last place */
+    double cosine;          /* a·b / (|a||b|) in double (1 if both are zero) */
+    double norm_ratio;      /* |a| / |b| */
+    double scale;           /* least-squares c in a ≈ c·b */
+    double scaled_allclose; /* 1 if a is allclose to c·b (with rtol at least 1e-4): "scaled by c" */
+} al_metrics;
+
+typedef struct {
+    double step;            /* 1-based optimizer step */
+    double loss_ref;        /* mean loss over the group's valid targets, reference run */
+    double loss_acc;        /* the same quantity from the accumulated run's forward passes */
+    double lr_ref, lr_acc;  /* learning rates the optimizers used */
+    double group_size;      /* samples in this step's group (m·k, or fewer in an uneven last group) */
+    double micro_batches;   /* backwards of the accumulated run in this step */
+    double grad_norm_ref;   /* gradient L2 norms before clipping */
+    double grad_norm_acc;
+    double grad_category;   /* AL_GRADS_*: this step's gradient comparison in one word */
+    al_metrics grad;
+    al_metrics params;
+} al_step_record;
+
+enum { AL_GRADS_BITWISE, AL_GRADS_ROUNDING, AL_GRADS_SCALED, AL_GRADS_DIFFERENT };
+enum { AL_PARAMS_BITWISE, AL_PARAMS_ROUNDING, AL_PARAMS_DIFFERENT, AL_PARAMS_DIVERGED };
+
+/* Causes the config can explain (bit flags of al_verdict.causes). */
+enum {
+    AL_CAUSE_MEAN_UNSCALED = 1 << 0,          /* mean loss summed over k micro-batches: k× gradient */
+    AL_CAUSE_SCALE_LR = 1 << 1,               /* lr scaled instead of the loss: gradients k× by design */
+    AL_CAUSE_SCALE_LR_WEIGHT_DECAY = 1 << 2,  /* scale_lr with weight decay: decay shrinks k× too */
+    AL_CAUSE_SCALE_LR_ADAM = 1 << 3,          /* scale_lr with Adam: steps k× smaller */
+    AL_CAUSE_ADAM_SCALE = 1 << 4,             /* Adam with k× gradients: only eps sees the scale */
+    AL_CAUSE_SUM_SCALED = 1 << 5,             /* sum reduction divided by k or by the count */
+    AL_CAUSE_DROPOUT_STREAM = 1 << 6,         /* masks drawn in call order differ between runs */
+    AL_CAUSE_BATCHNORM = 1 << 7,              /* statistics over m samples, not m·k */
+    AL_CAUSE_CLIP_PER_MICRO_BATCH = 1 << 8,   /* clipping the partial sums */
+    AL_CAUSE_SCHEDULER_PER_MICRO_BATCH = 1 << 9, /* schedule runs k times too fast */
+    AL_CAUSE_UNEVEN_LAST_GROUP = 1 << 10,     /* last group has fewer samples: dividing by k is wrong */
+    AL_CAUSE_VARIABLE_TARGETS = 1 << 11,      /* micro-batches with different numbers of valid targets */
+    AL_CAUSE_SUMMATION_ORDER = 1 << 12,       /* equal up to rounding: sums grouped differently */
+    AL_CAUSE_DIVERGED = 1 << 13               /* a loss, gradient or parameter became NaN or infinite */
+};
+
+typedef struct {
+    int32_t grads;          /* AL_GRADS_*, judged on the steps that started from allclose parameters */
+    int32_t params;         /* AL_PARAMS_*, worst over all steps */
+    int32_t causes;         /* AL_CAUSE_* flags that apply to this config and these numbers */
+    int32_t steps_done;     /* optimizer steps recorded */
+    int32_t judged_steps;   /* steps the gradient verdict is based on */
+    int32_t diverged_step;  /* 1-based step where a non-finite value appeared, 0 if none */
+    int32_t first_different_step; /* first step whose gradients were not allclose, 0 if none */
+    int32_t k;              /* accumulation steps */
+    double factor;          /* gradient scale (accumulated / reference) when grads == AL_GRADS_SCALED */
+} al_verdict;
+
+/* Parses and validates the JSON config, builds data, model and both runs in one arena.
+ * Returns NULL with err filled on any problem. */
+al_experiment *al_experiment_create(const char *json, size_t len, al_error *err);
+/* Runs one optimizer step of both runs and fills rec. Returns AL_OK, AL_DONE when all
+ * steps are done (or the run diverged; rec untouched), or an error code. */
+int al_experiment_step(al_experiment *e, al_step_record *rec, al_error *err);
+#define AL_DONE (-1)
+int al_experiment_total_steps(const al_experiment *e);
+long al_experiment_param_count(const al_experiment *e);
+
+enum { AL_VEC_INIT, AL_VEC_PARAMS_REF, AL_VEC_PARAMS_ACC, AL_VEC_GRAD_REF, AL_VEC_GRAD_ACC };
+/* One of the flat (P) vectors above, valid until the next step or free. */
+const float *al_experiment_vector(const al_experiment *e, int which);
+/* The verdict over the steps so far. */
+void al_experiment_verdict(const al_experiment *e, al_verdict *v);
+void al_experiment_free(al_experiment *e);
+
+/* Compares two vectors (used by the experiment; exposed for tests). */
+void al_compare(al_metrics *out, const float *a, const float *b, long n, double rtol, double atol);
+
+/* Sizes of the structs, for bindings that read them from memory. */
+int al_sizeof_error(void);
+int al_sizeof_record(void);
+int al_sizeof_verdict(void);
+
+#endif

@@ -1,0 +1,53 @@
+/* core/layers.h — the layers of the MLP as forward/backward pairs.
+ *
+ * Sizes: B samples in the batch, IN inputs, OUT outputs, H features of a hidden layer.
+ * Argument order everywhere: outputs (and what backward needs saved), inputs, parameters,
+ * sizes. Backward ADDS into parameter gradients (+=): a backward computes its batch's
+ * gradient from zero and adds it once, as PyTorch's autograd adds into .grad. That is
+ * exactly what gradient accumulation is; al_zero clears them.
+ */
+#ifndef ACCUMLAB_LAYERS_H
+#define ACCUMLAB_LAYERS_H
+
+#include "config.h"
+
+#define AL_NORM_EPS 1e-5f
+#define AL_BN_MOMENTUM 0.1f
+
+void al_zero(float *x, long n);
+
+/* out (B,OUT) = in (B,IN) · wᵀ + b;  w (OUT,IN), b (OUT); pack: (IN,OUT) scratch */
+void al_linear_forward(float *out, const float *in, const float *w, const float *b, float *pack,
+                       int B, int IN, int OUT);
+/* din (B,IN) = dout·w (skipped if din is NULL); dw (OUT,IN) += doutᵀ·in; db (OUT) += Σ_b dout;
+ * scratch: (OUT) floats */
+void al_linear_backward(float *din, float *dw, float *db, float *scratch, const float *dout,
+                        const float *in, const float *w, int B, int IN, int OUT);
+
+/* out = f(in), n values (out may equal in) */
+void al_activation_forward(float *out, const float *in, al_activation f, long n);
+/* din = dout · f'(in); out = f(in) as saved by forward (din may equal dout) */
+void al_activation_backward(float *din, const float *dout, const float *in, const float *out,
+                            al_activation f, long n);
+
+/* out = in · mask;  mask (B,H) holds 0 or 1/(1-p), drawn by the caller */
+void al_dropout_forward(float *out, const float *in, const float *mask, long n);
+void al_dropout_backward(float *din, const float *dout, const float *mask, long n);
+
+/* BatchNorm1d in training mode over the B samples of the batch (biased variance);
+ * running_mean/var (H) updated with momentum 0.1 and the unbiased variance, as PyTorch.
+ * Saved for backward: xhat (B,H), rstd (H). */
+void al_batchnorm_forward(float *out, float *xhat, float *rstd, float *running_mean, float *running_var,
+                          const float *in, const float *gamma, const float *beta, int B, int H);
+/* scratch: (3·H) floats */
+void al_batchnorm_backward(float *din, float *dgamma, float *dbeta, float *scratch, const float *dout,
+                           const float *xhat, const float *rstd, const float *gamma, int B, int H);
+
+/* LayerNorm over the H features of each sample. Saved: xhat (B,H), rstd (B). */
+void al_layernorm_forward(float *out, float *xhat, float *rstd, const float *in, const float *gamma,
+                          const float *beta, int B, int H);
+/* scratch: (2·H) floats */
+void al_layernorm_backward(float *din, float *dgamma, float *dbeta, float *scratch, const float *dout,
+                           const float *xhat, const float *rstd, const float *gamma, int B, int H);
+
+#endif

@@ -1,0 +1,158 @@
+/* core/model.c — the MLP's layout, initialisation, forward and backward (see model.h). */
+#include <math.h>
+#include "model.h"
+#include "layers.h"
+
+long al_model_layout(al_model *m, const int *sizes, int n_sizes, al_activation act, al_norm norm,
+                     const float *dropout) {
+    m->L = n_sizes - 1;
+    m->act = act;
+    m->norm = norm;
+    m->max_width = 0;
+    long off = 0;
+    for (int i = 0; i < n_sizes; i++) {
+        m->sizes[i] = sizes[i];
+        if (sizes[i] > m->max_width) m->max_width = sizes[i];
+    }
+    for (int l = 0; l < m->L; l++) {
+        int in = sizes[l], out = sizes[l + 1], hidden = l < m->L - 1;
+        m->w[l] = off; off += (long)out * in;
+        m->b[l] = off; off += out;
+        m->gamma[l] = m->beta[l] = -1;
+        if (hidden && norm != AL_NORM_NONE) {
+            m->gamma[l] = off; off += out;
+            m->beta[l] = off; off += out;
+        }
+        m->dropout[l] = hidden ? dropout[l] : 0.0f;
+    }
+    m->P = off;
+    return off;
+}
+
+long al_acts_floats(const al_model *m, int B) {
+    long n = 0;
+    for (int l = 0; l < m->L; l++) {
+        long bh = (long)B * m->sizes[l + 1];
+        n += bh;                                          /* z */
+        if (l == m->L - 1) continue;
+        if (m->norm != AL_NORM_NONE) n += 2 * bh + (B > m->sizes[l + 1] ? B : m->sizes[l + 1]); /* xhat, n, rstd */
+        n += bh;                                          /* a */
+        if (m->dropout[l] > 0.0f) n += 2 * bh;            /* mask, d */
+    }
+    long pack = 0;
+    for (int l = 0; l < m->L; l++) {
+        long p = (long)m->sizes[l] * m->sizes[l + 1];
+        if (p > pack) pack = p;
+    }
+    return n + 2L * B * m->max_width + pack + 3L * m->max_width;
+}
+
+void al_acts_bind(al_acts *a, const al_model *m, int B, float *mem) {
+    for (int l = 0; l < m->L; l++) {
+        long bh = (long)B * m->sizes[l + 1];
+        a->z[l] = mem; mem += bh;
+        a->xhat[l] = a->rstd[l] = a->n[l] = a->a[l] = a->mask[l] = a->d[l] = 0;
+        if (l == m->L - 1) continue;
+        a->n[l] = a->z[l];
+        if (m->norm != AL_NORM_NONE) {
+            a->xhat[l] = mem; mem += bh;
+            a->n[l] = mem; mem += bh;
+            a->rstd[l] = mem; mem += B > m->sizes[l + 1] ? B : m->sizes[l + 1];
+        }
+        a->a[l] = mem; mem += bh;
+        a->d[l] = a->a[l];
+        if (m->dropout[l] > 0.0f) {
+            a->mask[l] = mem; mem += bh;
+            a->d[l] = mem; mem += bh;
+        }
+    }
+    a->g0 = mem; mem += (long)B * m->max_width;
+    a->g1 = mem; mem += (long)B * m->max_width;
+    a->pack = mem;
+    long pack = 0;
+    for (int l = 0; l < m->L; l++) {
+        long p = (long)m->sizes[l] * m->sizes[l + 1];
+        if (p > pack) pack = p;
+    }
+    mem += pack;
+    a->scratch = mem;
+}
+
+void al_model_init(float *params, const al_model *m, uint64_t seed) {
+    al_rng r;
+    al_rng_stream(&r, seed, AL_STREAM_INIT);
+    for (int l = 0; l < m->L; l++) {
+        int in = m->sizes[l], out = m->sizes[l + 1];
+        float bound = 1.0f / sqrtf((float)in);
+        for (long i = 0; i < (long)out * in; i++) params[m->w[l] + i] = al_rng_range(&r, -bound, bound);
+        for (int i = 0; i < out; i++) params[m->b[l] + i] = al_rng_range(&r, -bound, bound);
+        if (m->gamma[l] >= 0)
+            for (int i = 0; i < out; i++) { params[m->gamma[l] + i] = 1.0f; params[m->beta[l] + i] = 0.0f; }
+    }
+}
+
+static void draw_masks(float *mask, const al_mask_source *ms, int layer, float p, int B, int H) {
+    float keep_scale = 1.0f / (1.0f - p);
+    for (int s = 0; s < B; s++)
+        for (int h = 0; h < H; h++) {
+            float u = ms->mode == AL_RNG_STREAM
+                          ? al_rng_uniform(ms->stream)
+                          : al_keyed_uniform(ms->seed, (uint64_t)ms->step, (uint64_t)layer,
+                                             (uint64_t)ms->sample_ids[s], (uint64_t)h);
+            mask[(long)s * H + h] = u < p ? 0.0f : keep_scale;
+        }
+}
+
+const float *al_model_forward(al_acts *A, float *running, const al_mask_source *ms,
+                              const float *x, const float *params, const al_model *m, int B) {
+    const float *in = x;
+    for (int l = 0; l < m->L; l++) {
+        int IN = m->sizes[l], H = m->sizes[l + 1];
+        long n = (long)B * H;
+        al_linear_forward(A->z[l], in, params + m->w[l], params + m->b[l], A->pack, B, IN, H);
+        if (l == m->L - 1) break;
+        if (m->norm == AL_NORM_BATCH) {
+            float *rm = running + (long)l * 2 * m->max_width, *rv = rm + m->max_width;
+            al_batchnorm_forward(A->n[l], A->xhat[l], A->rstd[l], rm, rv, A->z[l],
+                                 params + m->gamma[l], params + m->beta[l], B, H);
+        } else if (m->norm == AL_NORM_LAYER) {
+            al_layernorm_forward(A->n[l], A->xhat[l], A->rstd[l], A->z[l],
+                                 params + m->gamma[l], params + m->beta[l], B, H);
+        }
+        al_activation_forward(A->a[l], A->n[l], m->act, n);
+        if (m->dropout[l] > 0.0f) {
+            draw_masks(A->mask[l], ms, l, m->dropout[l], B, H);
+            al_dropout_forward(A->d[l], A->a[l], A->mask[l], n);
+        }
+        in = A->d[l];
+    }
+    return A->z[m->L - 1];
+}
+
+void al_model_backward(float *grads, al_acts *A, const float *dy, const float *x,
+                       const float *params, const al_model *m, int B) {
+    const float *dout = dy;
+    float *bufs[2] = {A->g0, A->g1};
+    int which = 0;
+    for (int l = m->L - 1; l >= 0; l--) {
+        int IN = m->sizes[l];
+        const float *in = l == 0 ? x : A->d[l - 1];
+        float *din = l == 0 ? 0 : bufs[which];
+        al_linear_backward(din, grads + m->w[l], grads + m->b[l], A->scratch, dout, in,
+                           params + m->w[l], B, IN, m->sizes[l + 1]);
+        if (l == 0) break;
+        /* din is ∂/∂(output of hidden layer l-1): undo dropout, activation, norm in place */
+        int h = l - 1, H = IN;
+        long n = (long)B * H;
+        if (m->dropout[h] > 0.0f) al_dropout_backward(din, din, A->mask[h], n);
+        al_activation_backward(din, din, A->n[h], A->a[h], m->act, n);
+        if (m->norm == AL_NORM_BATCH)
+            al_batchnorm_backward(din, grads + m->gamma[h], grads + m->beta[h], A->scratch, din,
+                                  A->xhat[h], A->rstd[h], params + m->gamma[h], B, H);
+        else if (m->norm == AL_NORM_LAYER)
+            al_layernorm_backward(din, grads + m->gamma[h], grads + m->beta[h], A->scratch, din,
+                                  A->xhat[h], A->rstd[h], params + m->gamma[h], B, H);
+        dout = din;
+        which ^= 1;
+    }
+}

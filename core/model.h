@@ -1,0 +1,70 @@
+/* core/model.h — the MLP: nn.Sequential(Linear, [Norm], Act, [Dropout], ..., Linear).
+ *
+ * Sizes: L Linear layers; sizes[0] = IN, sizes[L] = OUT, H_l = sizes[l+1] for hidden
+ * layer l < L-1; B samples; P parameters. All parameters live in one flat buffer in
+ * PyTorch parameters() order: for each layer l, weight (H_l, sizes[l]) row-major, bias
+ * (H_l), then for hidden layers with a norm its weight (gamma) and bias (beta).
+ */
+#ifndef ACCUMLAB_MODEL_H
+#define ACCUMLAB_MODEL_H
+
+#include "config.h"
+#include "rng.h"
+
+typedef struct {
+    int L;                               /* number of Linear layers */
+    int sizes[AL_MAX_LAYERS + 1];
+    al_activation act;
+    al_norm norm;
+    float dropout[AL_MAX_LAYERS];        /* per hidden layer */
+    long w[AL_MAX_LAYERS], b[AL_MAX_LAYERS];          /* offsets into the flat buffer */
+    long gamma[AL_MAX_LAYERS], beta[AL_MAX_LAYERS];   /* -1 without a norm */
+    long P;                              /* parameter count */
+    int max_width;                       /* max over sizes */
+} al_model;
+
+/* Everything forward saves for backward, for batches of up to B_max samples. */
+typedef struct {
+    float *z[AL_MAX_LAYERS];      /* (B, sizes[l+1]) Linear outputs; z[L-1] are the network outputs */
+    float *xhat[AL_MAX_LAYERS];   /* (B, H) normalised values */
+    float *rstd[AL_MAX_LAYERS];   /* batchnorm (H), layernorm (B) */
+    float *n[AL_MAX_LAYERS];      /* (B, H) norm outputs (= z without a norm) */
+    float *a[AL_MAX_LAYERS];      /* (B, H) activation outputs */
+    float *mask[AL_MAX_LAYERS];   /* (B, H) dropout masks: 0 or 1/(1-p) */
+    float *d[AL_MAX_LAYERS];      /* (B, H) dropout outputs (= a without dropout) */
+    float *g0, *g1;               /* (B_max, max_width) gradients flowing backward */
+    float *pack;                  /* (max IN·OUT) packed weights for the forward GEMM */
+    float *scratch;               /* (3 · max_width) */
+} al_acts;
+
+/* Where dropout masks come from: one generator in call order, or keyed by
+ * (seed, step, layer, sample, unit) so a sample's mask does not depend on the batch split. */
+typedef struct {
+    al_dropout_rng mode;
+    al_rng *stream;          /* mode stream: this run's generator */
+    uint64_t seed;           /* mode keyed */
+    long step;               /* optimizer step (0-based) */
+    const int *sample_ids;   /* (B) dataset index of each sample */
+} al_mask_source;
+
+/* Fills the layout from (validated) sizes; returns P. */
+long al_model_layout(al_model *m, const int *sizes, int n_sizes, al_activation act, al_norm norm,
+                     const float *dropout);
+/* Floats the activations need for B_max samples (used to size the arena). */
+long al_acts_floats(const al_model *m, int B_max);
+/* Points the activation buffers into mem (al_acts_floats(m, B_max) floats). */
+void al_acts_bind(al_acts *a, const al_model *m, int B_max, float *mem);
+
+/* PyTorch's nn.Linear default init: weight and bias ~ U(±1/sqrt(fan_in)), drawn in
+ * parameters() order from al_rng_stream(seed, AL_STREAM_INIT); norm gamma 1, beta 0. */
+void al_model_init(float *params, const al_model *m, uint64_t seed);
+
+/* Forward in training mode over x (B, IN); returns the outputs (B, OUT) (= acts->z[L-1]).
+ * running (2·(L-1)·max_width): batchnorm running mean then var of each hidden layer. */
+const float *al_model_forward(al_acts *acts, float *running, const al_mask_source *ms,
+                              const float *x, const float *params, const al_model *m, int B);
+/* Backward from dy (B, OUT) = ∂loss/∂outputs; ADDS into grads (P). */
+void al_model_backward(float *grads, al_acts *acts, const float *dy, const float *x,
+                       const float *params, const al_model *m, int B);
+
+#endif

@@ -1,0 +1,85 @@
+/* core/optim.c — SGD (momentum, dampening, nesterov, coupled weight decay), Adam and AdamW
+ * as torch.optim's single-tensor implementations; schedules; clipping. */
+#include <math.h>
+#include "optim.h"
+#include "mathfn.h"
+
+/* x^n by repeated squaring: the same few multiplications, so the same bits, in every build */
+static double powi(double x, long n) {
+    double r = 1.0;
+    for (; n > 0; n >>= 1, x *= x) if (n & 1) r *= x;
+    return r;
+}
+
+static void sgd_step(float *p, const float *grad, al_optim_state *st, const al_config *c, float lr, long P) {
+    float wd = (float)c->optimizer.weight_decay, mom = (float)c->optimizer.momentum;
+    float damp = 1.0f - (float)c->optimizer.dampening;
+    int first = st->t == 0, nesterov = c->optimizer.nesterov;
+    for (long i = 0; i < P; i++) {
+        float g = grad[i];
+        if (wd != 0.0f) g = g + wd * p[i];                         /* d_p.add(param, alpha=wd) */
+        if (mom != 0.0f) {
+            float b = first ? g : mom * st->buf1[i] + damp * g;    /* buf.mul_(mom).add_(d_p, alpha=1-damp) */
+            st->buf1[i] = b;
+            g = nesterov ? g + mom * b : b;
+        }
+        p[i] = p[i] + (-lr) * g;                                   /* param.add_(d_p, alpha=-lr) */
+    }
+}
+
+static void adam_step(float *p, const float *grad, al_optim_state *st, const al_config *c, double lr, long P) {
+    double b1 = c->optimizer.beta1, b2 = c->optimizer.beta2;
+    long t = st->t + 1;
+    double bc1 = 1.0 - powi(b1, t), bc2 = 1.0 - powi(b2, t);
+    float step_size = (float)(lr / bc1), bc2_sqrt = (float)sqrt(bc2);
+    float eps = (float)c->optimizer.eps, wd = (float)c->optimizer.weight_decay;
+    float w1 = (float)(1.0 - b1), fb2 = (float)b2, w2 = (float)(1.0 - b2);
+    int decoupled = c->optimizer.name == AL_OPT_ADAMW;
+    float decay = (float)(1.0 - lr * c->optimizer.weight_decay);
+    for (long i = 0; i < P; i++) {
+        float g = grad[i];
+        if (decoupled) p[i] = p[i] * decay;                        /* param.mul_(1 - lr·wd) */
+        else if (wd != 0.0f) g = g + wd * p[i];                    /* grad.add(param, alpha=wd) */
+        float m = st->buf1[i] + w1 * (g - st->buf1[i]);            /* exp_avg.lerp_(grad, 1-b1) */
+        float v = st->buf2[i] * fb2 + w2 * (g * g);                /* exp_avg_sq.mul_(b2).addcmul_(g, g, 1-b2) */
+        st->buf1[i] = m;
+        st->buf2[i] = v;
+        float denom = sqrtf(v) / bc2_sqrt + eps;                   /* (v.sqrt() / bc2_sqrt).add_(eps) */
+        p[i] = p[i] + (-step_size) * (m / denom);                  /* param.addcdiv_(m, denom, -step_size) */
+    }
+}
+
+void al_optim_step(float *params, const float *grads, al_optim_state *st, const al_config *c,
+                   double lr, long P) {
+    if (c->optimizer.name == AL_OPT_SGD) sgd_step(params, grads, st, c, (float)lr, P);
+    else adam_step(params, grads, st, c, lr, P);
+    st->t++;
+}
+
+double al_schedule_lr(const al_config *c, double base_lr, long t, int t_max) {
+    switch (c->schedule.name) {
+    case AL_SCHED_STEP:
+        return base_lr * powi(c->schedule.gamma, t / c->schedule.step_size);
+    case AL_SCHED_COSINE: {
+        double eta_min = c->schedule.eta_min;
+        return eta_min + (base_lr - eta_min) * (1.0 + am_cospi((double)t / t_max)) / 2.0;
+    }
+    case AL_SCHED_WARMUP: {
+        double f = (double)(t + 1) / c->schedule.warmup_steps;
+        return base_lr * (f < 1.0 ? f : 1.0);
+    }
+    default: return base_lr;
+    }
+}
+
+double al_clip_grad_norm(float *grads, long P, double max_norm) {
+    double sq = 0.0;
+    for (long i = 0; i < P; i++) sq += (double)grads[i] * grads[i];
+    double norm = sqrt(sq);
+    double coef = max_norm / (norm + 1e-6);
+    if (coef < 1.0) {
+        float f = (float)coef;
+        for (long i = 0; i < P; i++) grads[i] *= f;
+    }
+    return norm;
+}

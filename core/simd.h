@@ -1,0 +1,44 @@
+/* core/simd.h — a 4-lane float vector with one meaning in every build.
+ *
+ * WebAssembly with -msimd128: wasm_simd128.h. Native x86-64: SSE2 (the speed reference).
+ * Otherwise (the scalar wasm build): a struct of four floats. Every operation is lane-wise
+ * IEEE single precision (no FMA, no reassociation), so all three give the same bits.
+ */
+#ifndef ACCUMLAB_SIMD_H
+#define ACCUMLAB_SIMD_H
+
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+typedef v128_t v4;
+#define V4_SIMD 1
+static inline v4 v4_load(const float *p) { return wasm_v128_load(p); }
+static inline void v4_store(float *p, v4 a) { wasm_v128_store(p, a); }
+static inline v4 v4_splat(float x) { return wasm_f32x4_splat(x); }
+static inline v4 v4_add(v4 a, v4 b) { return wasm_f32x4_add(a, b); }
+static inline v4 v4_sub(v4 a, v4 b) { return wasm_f32x4_sub(a, b); }
+static inline v4 v4_mul(v4 a, v4 b) { return wasm_f32x4_mul(a, b); }
+static inline v4 v4_max(v4 a, v4 b) { return wasm_f32x4_pmax(a, b); } /* b < a ? a : b */
+#elif defined(__SSE2__)
+#include <emmintrin.h>
+typedef __m128 v4;
+#define V4_SIMD 1
+static inline v4 v4_load(const float *p) { return _mm_loadu_ps(p); }
+static inline void v4_store(float *p, v4 a) { _mm_storeu_ps(p, a); }
+static inline v4 v4_splat(float x) { return _mm_set1_ps(x); }
+static inline v4 v4_add(v4 a, v4 b) { return _mm_add_ps(a, b); }
+static inline v4 v4_sub(v4 a, v4 b) { return _mm_sub_ps(a, b); }
+static inline v4 v4_mul(v4 a, v4 b) { return _mm_mul_ps(a, b); }
+static inline v4 v4_max(v4 a, v4 b) { return _mm_max_ps(b, a); } /* b > a ? b : a, same as pmax */
+#else
+typedef struct { float f[4]; } v4;
+#define V4_SIMD 0
+static inline v4 v4_load(const float *p) { v4 r; for (int i = 0; i < 4; i++) r.f[i] = p[i]; return r; }
+static inline void v4_store(float *p, v4 a) { for (int i = 0; i < 4; i++) p[i] = a.f[i]; }
+static inline v4 v4_splat(float x) { v4 r; for (int i = 0; i < 4; i++) r.f[i] = x; return r; }
+static inline v4 v4_add(v4 a, v4 b) { for (int i = 0; i < 4; i++) a.f[i] += b.f[i]; return a; }
+static inline v4 v4_sub(v4 a, v4 b) { for (int i = 0; i < 4; i++) a.f[i] -= b.f[i]; return a; }
+static inline v4 v4_mul(v4 a, v4 b) { for (int i = 0; i < 4; i++) a.f[i] *= b.f[i]; return a; }
+static inline v4 v4_max(v4 a, v4 b) { for (int i = 0; i < 4; i++) a.f[i] = a.f[i] < b.f[i] ? b.f[i] : a.f[i]; return a; }
+#endif
+
+#endif

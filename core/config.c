@@ -248,6 +248,13 @@ static void join_names(char *buf, size_t cap, const char *const *names, size_t n
 
 /* ---------- member dispatch ---------- */
 
+/* Other spellings of a field (compared case-insensitively) -> its name here. */
+static const char *const ALIASES[][2] = {
+    {"learningRate", "lr"}, {"learning_rate", "lr"}, {"gradientAccumulationSteps", "accumSteps"},
+    {"accumulationSteps", "accumSteps"}, {"gradient_accumulation_steps", "accumSteps"},
+    {"microBatchSize", "batchSize"}, {"maxGradNorm", "clipGradNorm"}, {"max_grad_norm", "clipGradNorm"},
+    {"scheduler", "schedule"}, {"x", "inputs"}, {"y", "targets"}, {"layers", "sizes"}};
+
 /* Finds m's key in keys; on an unknown or repeated key fills e and returns -1. */
 static int member_index(const json_member *m, const char *parent, const char *const *keys, size_t n,
                         unsigned *seen, al_error *e) {
@@ -265,6 +272,13 @@ static int member_index(const json_member *m, const char *parent, const char *co
     }
     path_key(path, parent, m->key, m->key_len);
     int s = suggest(m->key, m->key_len, keys, n);
+    for (size_t a = 0; s < 0 && a < COUNT(ALIASES); a++) { /* common names from other tools */
+        size_t al = strlen(ALIASES[a][0]);
+        if (m->key_len == al && edit_distance(m->key, al, ALIASES[a][0], al) == 0) {
+            for (size_t i = 0; i < n; i++)
+                if (strcmp(keys[i], ALIASES[a][1]) == 0) s = (int)i;
+        }
+    }
     if (s >= 0) {
         al_fail(e, AL_ERR_UNKNOWN, path, "unknown field %s; did you mean '%s'?", path, keys[s]);
     } else {

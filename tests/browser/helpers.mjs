@@ -1,0 +1,125 @@
+// Shared set-up for the browser tests: build the site, serve it on a free port, launch
+// Debian's Chromium through playwright-core, and watch console errors and requests.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { buildSite } from '../../web/tools/build-site.mjs';
+import { serve } from '../../web/tools/serve.mjs';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const ARTIFACTS = join(ROOT, 'test-artifacts');
+
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+/**
+ * Builds the site into a fresh temporary directory (ACCUMLAB_ENGINE_DIR picks another
+ * engine directory, default wasm/), serves it and launches Chromium.
+ * Returns {url, browser, newPage, close}.
+ */
+export async function startLab() {
+  const out = mkdtempSync(join(tmpdir(), 'accumlab-site-'));
+  const engine = process.env.ACCUMLAB_ENGINE_DIR ? resolve(process.env.ACCUMLAB_ENGINE_DIR) : undefined;
+  buildSite({ out, engine });
+  const { server, url } = await serve(out, 0);
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  mkdirSync(ARTIFACTS, { recursive: true });
+
+  /** A new page (own context) that records console errors, page errors and requests. */
+  async function newPage({ width = 1280, height = 900 } = {}) {
+    const context = await browser.newContext({ viewport: { width, height } });
+    const page = await context.newPage();
+    const problems = [];
+    const requests = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+    page.on('request', (r) => requests.push(r.url()));
+    page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+    return { page, context, problems, requests };
+  }
+
+  async function close() {
+    await browser.close();
+    await new Promise((ok) => server.close(ok));
+    rmSync(out, { recursive: true, force: true });
+  }
+  return { url, browser, newPage, close };
+}
+
+/** Waits until the page finished a run (Run enabled again and a verdict shown). */
+export async function waitForVerdict(page, timeout = 30000) {
+  await page.waitForFunction(() => {
+    const phase = document.body.dataset.phase;
+    const v = document.getElementById('verdict');
+    return (phase === 'done' || phase === 'paused') && v && v.dataset.grads;
+  }, null, { timeout });
+}
+
+/** Opens the page and waits for the first (automatic) run to finish. */
+export async function openLab(page, url) {
+  await page.goto(url);
+  await waitForVerdict(page);
+}
+
+/** Sets a control through the UI, as a user would, and commits it. */
+export async function setControl(page, key, value) {
+  const control = page.locator(`#c-${key}`);
+  const tag = await control.evaluate((e) => e.tagName + (e.type ? `:${e.type}` : ''));
+  if (tag.startsWith('SELECT')) await control.selectOption(String(value));
+  else if (tag === 'INPUT:checkbox') await control.setChecked(Boolean(value));
+  else {
+    await control.fill(String(value));
+    await control.press('Enter');
+  }
+}
+
+/** Opens a collapsed settings section by its summary text. */
+export async function openSection(page, group) {
+  await page.locator(`details[data-group="${group}"]`).evaluate((d) => { d.open = true; });
+}
+
+/** Presses Run and waits for the verdict of that run. */
+export async function run(page) {
+  await page.evaluate(() => { document.body.dataset.phase = 'clicked'; });
+  await page.click('#run');
+  await waitForVerdict(page);
+}
+
+/** What the equality panel and verdict show. */
+export async function readPanel(page) {
+  return page.evaluate(() => {
+    const v = document.getElementById('verdict');
+    const cell = (metric, of) => document.querySelector(`tr[data-metric="${metric}"] td[data-of="${of}"]`)?.textContent.trim();
+    const metrics = ['allclose', 'bitwise', 'maxAbsDiff', 'maxRelDiff', 'maxUlp', 'cosine', 'normRatio'];
+    const table = {};
+    for (const of of ['grad', 'params']) {
+      table[of] = Object.fromEntries(metrics.map((m) => [m, cell(m, of)]));
+    }
+    return {
+      grads: v.dataset.grads,
+      params: v.dataset.params,
+      head: v.querySelector('.verdict-head').textContent,
+      text: v.querySelector('.verdict-text').textContent,
+      causes: [...v.querySelectorAll('.cause')].map((c) => c.dataset.cause),
+      table,
+      step: document.getElementById('step-out').textContent,
+    };
+  });
+}
+
+/** Points per series in every chart, as the charts report them. */
+export async function chartPoints(page) {
+  return page.evaluate(() => Object.fromEntries([...document.querySelectorAll('figure.chart')]
+    .map((f) => [f.dataset.chart, JSON.parse(f.dataset.points || '{}')])));
+}
+
+export async function screenshot(page, name) {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}

@@ -1,0 +1,228 @@
+// web/charts.mjs — the three live charts of the lab.
+//
+// Why uPlot: it is small (~50 kB minified, no dependencies), draws on a canvas so thousands
+// of steps stay fast, has log scales, a live legend that doubles as the hover read-out,
+// cursor sync between charts, and setData() for cheap live updates while training.
+// It is copied from node_modules into the site (vendor/), so the page loads nothing from
+// a CDN.
+//
+//   loss       loss per optimizer step, reference and accumulated run
+//   diff       max |difference| of gradients and of parameters per step, log scale
+//   ratio      gradient norm ratio ‖accumulated‖ / ‖reference‖ per step
+//
+// A log axis cannot show 0 (bitwise-equal steps) or tiny values: they are drawn at
+// LOG_FLOOR, the bottom line of the chart, and the read-out shows the true value.
+import uPlot from './vendor/uPlot.esm.js';
+
+export const LOG_FLOOR = 1e-12;
+
+const COLORS = { ref: '#1f5fbf', acc: '#d0600b', grad: '#7a2fbf', params: '#0f8a6a', one: '#8a8a8a' };
+
+/** Short text for a number in a read-out. */
+export function fmt(v) {
+  if (v === null || v === undefined || Number.isNaN(v)) return '–';
+  if (v === Infinity) return '∞';
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e4 || a < 1e-3) return v.toExponential(2);
+  return String(Number(v.toPrecision(4)));
+}
+
+function axis(label, extra = {}) {
+  return {
+    label,
+    stroke: '#333',
+    grid: { stroke: '#e6e6e6', width: 1 },
+    ticks: { stroke: '#cfcfcf', width: 1 },
+    font: '12px system-ui, sans-serif',
+    labelFont: '12px system-ui, sans-serif',
+    ...extra,
+  };
+}
+
+const stepAxis = () => axis('optimizer step', { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000] });
+
+/**
+ * The chart specs: series pulled from step records.
+ * raw(record) returns the true value; plotted values may be clamped (log charts).
+ */
+const SPECS = [
+  {
+    id: 'loss',
+    title: 'Loss per optimizer step',
+    yLabel: 'loss',
+    series: [
+      { key: 'ref', label: 'reference', color: COLORS.ref, raw: (r) => r.lossRef },
+      { key: 'acc', label: 'accumulated', color: COLORS.acc, raw: (r) => r.lossAcc, dash: [6, 4] },
+    ],
+  },
+  {
+    id: 'diff',
+    title: 'Largest difference between the runs (log scale)',
+    yLabel: 'max |difference|',
+    log: true,
+    note: `Exact zeros and values below ${LOG_FLOOR.toExponential(0)} are drawn on the bottom line; hover shows the true value.`,
+    series: [
+      { key: 'grad', label: 'gradients', color: COLORS.grad, raw: (r) => r.grad.maxAbsDiff },
+      { key: 'params', label: 'parameters', color: COLORS.params, raw: (r) => r.params.maxAbsDiff, dash: [6, 4] },
+    ],
+  },
+  {
+    id: 'ratio',
+    title: 'Gradient norm ratio ‖accumulated‖ / ‖reference‖',
+    yLabel: 'norm ratio',
+    note: '1 means both gradients have the same size; k means the accumulated one is k times larger.',
+    series: [
+      { key: 'ratio', label: 'norm ratio', color: COLORS.grad, raw: (r) => r.grad.normRatio },
+      { key: 'one', label: 'same size (1)', color: COLORS.one, raw: () => 1, dash: [2, 4], width: 1 },
+    ],
+  },
+];
+
+function logRange(u, min, max) {
+  const lo = Math.min(LOG_FLOOR, min > 0 ? min : LOG_FLOOR);
+  const hi = max > 0 ? max : 1;
+  const a = Math.floor(Math.log10(lo));
+  let b = Math.ceil(Math.log10(hi));
+  if (b <= a) b = a + 1;
+  return [10 ** a, 10 ** b];
+}
+
+// Label powers of ten only ("1e-7"); uPlot passes null for ticks it filtered out.
+function logTickLabels(u, ticks) {
+  return ticks.map((t) => {
+    if (t === null || t === undefined || t <= 0) return '';
+    const e = Math.log10(t);
+    return Math.abs(e - Math.round(e)) < 1e-9 ? `1e${Math.round(e)}` : '';
+  });
+}
+
+// Grid lines at powers of ten only, at most about six of them.
+function logSplits(u, axisIdx, min, max) {
+  const a = Math.round(Math.log10(min));
+  const b = Math.round(Math.log10(max));
+  const every = Math.max(1, Math.ceil((b - a) / 6));
+  const out = [];
+  for (let e = a; e <= b; e += every) out.push(10 ** e);
+  return out;
+}
+
+function makeChart(spec, host, width) {
+  const raws = spec.series.map(() => []);
+  const opts = {
+    width,
+    height: 220,
+    cursor: { sync: { key: 'accumlab-steps' }, points: { size: 7 } },
+    legend: { live: true },
+    scales: {
+      x: { time: false },
+      y: spec.log ? { distr: 3, range: logRange } : { auto: true },
+    },
+    axes: [stepAxis(), axis(spec.yLabel, { size: 64, ...(spec.log ? { values: logTickLabels, splits: logSplits } : {}) })],
+    series: [
+      { label: 'step', value: (u, v) => (v === null || v === undefined ? '–' : String(v)) },
+      ...spec.series.map((s, i) => ({
+        label: s.label,
+        stroke: s.color,
+        width: s.width ?? 2,
+        dash: s.dash,
+        points: { show: (u) => u.data[0].length <= 60, size: 5, fill: s.color },
+        // The read-out shows the true value, not the clamped one.
+        value: (u, v, si, idx) => (idx === null || idx === undefined ? '–' : fmt(raws[i][idx])),
+      })),
+    ],
+  };
+  const data = [[], ...spec.series.map(() => [])];
+  const plot = new uPlot(opts, data, host);
+  return { plot, data, raws };
+}
+
+/**
+ * Creates the charts inside `root` (an element). Returns:
+ *   reset()            empty every chart
+ *   push(records)      append step records (one point per step per series)
+ *   flush()            draw now (push batches drawing into animation frames)
+ *   pointCounts()      {chartId: {seriesLabel: number of points}}
+ */
+export function createCharts(root) {
+  const charts = [];
+  let frame = 0;
+
+  for (const spec of SPECS) {
+    const figure = document.createElement('figure');
+    figure.className = 'chart';
+    figure.dataset.chart = spec.id;
+    const caption = document.createElement('figcaption');
+    caption.textContent = spec.title;
+    const host = document.createElement('div');
+    host.className = 'chart-host';
+    figure.append(caption, host);
+    if (spec.note) {
+      const note = document.createElement('p');
+      note.className = 'chart-note';
+      note.textContent = spec.note;
+      figure.append(note);
+    }
+    root.append(figure);
+    const width = Math.max(260, host.clientWidth || root.clientWidth || 600);
+    charts.push({ spec, figure, host, ...makeChart(spec, host, width) });
+  }
+
+  const draw = () => {
+    frame = 0;
+    for (const c of charts) {
+      c.plot.setData(c.data);
+      const counts = {};
+      c.spec.series.forEach((s, i) => {
+        counts[s.label] = c.data[i + 1].filter((v) => v !== null && v !== undefined).length;
+      });
+      c.figure.dataset.points = JSON.stringify(counts);
+      c.figure.setAttribute('aria-label', `${c.spec.title}: ${c.data[0].length} steps`);
+    }
+  };
+  const schedule = () => {
+    if (!frame) frame = requestAnimationFrame(draw);
+  };
+
+  const resize = () => {
+    for (const c of charts) {
+      const w = Math.max(240, Math.floor(c.host.clientWidth));
+      if (w && w !== c.plot.width) c.plot.setSize({ width: w, height: 220 });
+    }
+  };
+  const observer = new ResizeObserver(resize);
+  for (const c of charts) observer.observe(c.host);
+
+  return {
+    reset() {
+      for (const c of charts) {
+        for (const arr of c.data) arr.length = 0;
+        for (const arr of c.raws) arr.length = 0;
+      }
+      if (frame) cancelAnimationFrame(frame);
+      draw();
+    },
+    push(records) {
+      for (const r of records) {
+        for (const c of charts) {
+          c.data[0].push(r.step);
+          c.spec.series.forEach((s, i) => {
+            const v = s.raw(r);
+            c.raws[i].push(v);
+            let y = Number.isFinite(v) ? v : null;
+            if (c.spec.log && y !== null) y = Math.max(y, LOG_FLOOR);
+            c.data[i + 1].push(y);
+          });
+        }
+      }
+      schedule();
+    },
+    flush() {
+      if (frame) cancelAnimationFrame(frame);
+      draw();
+    },
+    pointCounts() {
+      return Object.fromEntries(charts.map((c) => [c.spec.id, JSON.parse(c.figure.dataset.points || '{}')]));
+    },
+  };
+}

@@ -1,0 +1,349 @@
+// web/main.mjs — wires the page: URL ⇄ state ⇄ controls, state → config → worker,
+// step records → charts and equality panel, result → verdict. All mutable state lives in
+// the closure of startApp(); the modules it uses keep theirs in their own closures.
+import {
+  PRESETS, configFromState, describeRuns, presetState, settingForField, stateFromURL, urlFromState,
+} from './state.mjs';
+import { createControls } from './controls.mjs';
+import { createCharts } from './charts.mjs';
+import { createPanel } from './panel.mjs';
+import { createClient } from './client.mjs';
+
+const DEBOUNCE_MS = 350;
+
+function startApp() {
+  const $ = (id) => document.getElementById(id);
+  const dom = {
+    form: $('settings'), presets: $('presets'), urlMessage: $('url-message'),
+    runs: $('runs-sentence'), run: $('run'), stop: $('stop'), step: $('step'), reset: $('reset'),
+    progress: $('progress'), status: $('status'), auto: $('auto'), engineNote: $('engine-note'),
+    runError: $('run-error'), panel: $('panel'), charts: $('charts'), configJson: $('config-json'),
+  };
+
+  // ?simd=0 forces the scalar build, ?simd=1 the SIMD one; it stays in the URL.
+  const simdParam = new URLSearchParams(location.search).get('simd');
+  const pageParams = { simd: simdParam === '0' || simdParam === '1' ? simdParam : undefined };
+
+  let { state, rejected } = stateFromURL(location.search);
+  let phase = 'loading'; // loading | failed | idle | running | paused | done
+  let generation = 0; // bumped by every Run / Step / Reset / restart: older actions give up
+  let chain = Promise.resolve(); // actions run one after another
+  let activeRunId = null; // id of the worker request whose step records we show
+  let experimentKey = null; // config (JSON) of the experiment in the worker
+  let shownKey = null; // config (JSON) of the results on screen
+  let totalSteps = 0;
+  let debounce = 0;
+  let engineErrorKey = null; // the control showing the engine's last error
+  let queued = []; // step records not drawn yet
+  let frame = 0;
+
+  const worker = new Worker(new URL('./worker.mjs', import.meta.url), { type: 'module' });
+  const client = createClient(worker, {
+    onStep(record, id) {
+      if (id !== activeRunId) return;
+      queued.push(record);
+      if (!frame) frame = requestAnimationFrame(drawQueued);
+    },
+    onCrash(error) {
+      setPhase('failed', `The engine stopped working: ${error.message}. Reload the page.`);
+    },
+  });
+
+  const controls = createControls(dom.form, {
+    onChange(key, value) {
+      controls.clearError(key);
+      state = { ...state, [key]: value };
+      settingsChanged(true);
+    },
+    onInvalid(key, text, reason) {
+      controls.showError(key, `"${text}" ${reason}. Still using the last good value.`);
+      dom.status.textContent = 'A setting is not valid: see the message under it.';
+    },
+  });
+  const charts = createCharts(dom.charts);
+  const panel = createPanel(dom.panel, {
+    onFix(set) {
+      for (const key of Object.keys(set)) controls.clearError(key);
+      state = { ...state, ...set };
+      controls.setState(state);
+      settingsChanged(true);
+      if (!dom.auto.checked) runAll();
+    },
+  });
+
+  // --- presets
+  for (const p of PRESETS) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'preset';
+    b.textContent = p.label;
+    b.dataset.preset = p.id;
+    b.addEventListener('click', () => {
+      controls.clearErrors();
+      state = presetState(p);
+      controls.setState(state);
+      settingsChanged(true);
+      if (!dom.auto.checked) runAll();
+    });
+    dom.presets.append(b);
+  }
+
+  // --- drawing
+  function drawQueued() {
+    frame = 0;
+    if (!queued.length) return;
+    const batch = queued;
+    queued = [];
+    charts.push(batch);
+    charts.flush();
+    panel.addRecords(batch);
+    const last = batch[batch.length - 1].step;
+    dom.progress.max = totalSteps;
+    dom.progress.value = last;
+    if (phase === 'running') {
+      dom.status.textContent = `Running: step ${last} of ${totalSteps}`;
+      panel.showRunning(last, totalSteps);
+    }
+  }
+  function flushQueued() {
+    if (frame) cancelAnimationFrame(frame);
+    drawQueued();
+  }
+
+  function setPhase(p, message) {
+    phase = p;
+    const running = p === 'running';
+    const ready = p !== 'loading' && p !== 'failed';
+    dom.run.disabled = !ready || running;
+    dom.step.disabled = !ready || running;
+    dom.stop.disabled = !running;
+    dom.reset.disabled = !ready;
+    document.body.dataset.phase = p;
+    if (message !== undefined) dom.status.textContent = message;
+  }
+
+  function renderRuns() {
+    const d = describeRuns(state);
+    dom.runs.replaceChildren();
+    const ref = document.createElement('strong');
+    ref.textContent = 'Reference: ';
+    const acc = document.createElement('strong');
+    acc.textContent = 'Accumulated: ';
+    const loss = document.createElement('span');
+    loss.className = 'runs-loss';
+    loss.textContent = ` ${d.loss}`;
+    dom.runs.append(ref, `${d.reference}; `, acc, `${d.accumulated}.`, loss);
+    dom.configJson.textContent = JSON.stringify(configFromState(state), null, 2);
+  }
+
+  function showURLProblems() {
+    const problems = [...rejected];
+    if (simdParam !== null && pageParams.simd === undefined) {
+      problems.push({ key: 'simd', value: simdParam, reason: 'expected 0 (scalar build) or 1 (SIMD build); detecting instead' });
+    }
+    dom.urlMessage.replaceChildren();
+    dom.urlMessage.hidden = problems.length === 0;
+    if (!problems.length) return;
+    const p = document.createElement('p');
+    p.textContent = 'Some values in the link were not accepted, so those settings use their defaults:';
+    const ul = document.createElement('ul');
+    for (const r of problems) {
+      const li = document.createElement('li');
+      const code = document.createElement('code');
+      code.textContent = `${r.key}=${r.value}`;
+      li.append(code, ` ${r.reason}.`);
+      ul.append(li);
+      controls.showError(r.key, `The link's value "${r.value}" ${r.reason}. Using the default.`);
+    }
+    const close = document.createElement('button');
+    close.type = 'button';
+    close.className = 'dismiss';
+    close.textContent = 'Dismiss';
+    close.addEventListener('click', () => { dom.urlMessage.hidden = true; });
+    dom.urlMessage.append(p, ul, close);
+  }
+
+  function clearEngineError() {
+    if (engineErrorKey) controls.clearError(engineErrorKey);
+    engineErrorKey = null;
+    dom.runError.hidden = true;
+    dom.runError.textContent = '';
+  }
+
+  function showEngineError(e) {
+    const s = settingForField(e.field);
+    if (s && controls.showError(s.key, e.message)) engineErrorKey = s.key;
+    dom.runError.hidden = false;
+    dom.runError.textContent = `Not run: ${e.message}${s ? ` (setting “${s.label}”)` : ''}. `
+      + (shownKey ? 'The results below are from the last settings that ran.' : '');
+  }
+
+  const currentKey = () => JSON.stringify(configFromState(state));
+
+  function markStale() {
+    if (shownKey && shownKey !== currentKey()) {
+      panel.setStale(dom.auto.checked
+        ? 'Settings changed: running again…'
+        : 'Settings changed since this run: the results are for the previous settings. Press Run.');
+    } else {
+      panel.setStale(null);
+    }
+  }
+
+  /** After any change of `state`: URL, words, stale mark, and a debounced re-run. */
+  function settingsChanged(pushHistory) {
+    if (pushHistory) {
+      const url = urlFromState(state, pageParams) || location.pathname;
+      if (url !== location.search) history.pushState(null, '', url);
+    }
+    controls.updateRelevance(state);
+    clearEngineError();
+    renderRuns();
+    markStale();
+    clearTimeout(debounce);
+    if (dom.auto.checked && phase !== 'loading' && phase !== 'failed') {
+      debounce = setTimeout(runAll, DEBOUNCE_MS);
+    }
+  }
+
+  window.addEventListener('popstate', () => {
+    ({ state, rejected } = stateFromURL(location.search));
+    controls.clearErrors();
+    controls.setState(state);
+    showURLProblems();
+    settingsChanged(false);
+  });
+
+  // --- actions: each bumps the generation, stops what runs, and waits its turn.
+  function act(fn) {
+    clearTimeout(debounce);
+    const gen = ++generation;
+    if (phase === 'running') client.stop();
+    chain = chain.then(() => fn(() => gen === generation)).catch((e) => {
+      setPhase(phase === 'running' ? 'paused' : phase, `Unexpected error: ${e.message}`);
+      console.warn(e);
+    });
+    return chain;
+  }
+
+  /** Starts a new experiment with the current settings; false if it was refused. */
+  async function startFresh(isCurrent) {
+    const bad = controls.invalidKeys().filter((k) => k !== engineErrorKey);
+    if (bad.length) {
+      setPhase(phase === 'running' ? 'paused' : phase, 'Not run: a setting is not valid (see the message under it).');
+      controls.focus(bad[0]);
+      return false;
+    }
+    const config = configFromState(state);
+    const key = JSON.stringify(config);
+    clearEngineError();
+    dom.status.textContent = 'Starting…';
+    let info;
+    try {
+      info = await client.start(config);
+    } catch (e) {
+      if (!isCurrent()) return false;
+      experimentKey = null;
+      showEngineError(e);
+      setPhase(shownKey ? 'done' : 'idle', 'Not run: the engine refused the settings.');
+      panel.setStale(shownKey ? 'These results are from the last settings that ran.' : null);
+      return false;
+    }
+    if (!isCurrent()) return false;
+    experimentKey = key;
+    shownKey = key;
+    totalSteps = info.totalSteps;
+    queued = [];
+    charts.reset();
+    panel.clear();
+    panel.setStale(null);
+    dom.progress.max = totalSteps;
+    dom.progress.value = 0;
+    return true;
+  }
+
+  async function trainSteps(maxSteps, isCurrent) {
+    setPhase('running', `Running: step 0 of ${totalSteps}`);
+    panel.showRunning(0, totalSteps);
+    const request = client.run(maxSteps);
+    activeRunId = request.id;
+    const res = await request;
+    flushQueued();
+    activeRunId = null;
+    const done = res.done;
+    setPhase(done ? 'done' : 'paused',
+      done ? `Done: ${res.step} of ${totalSteps} steps.`
+        : `Paused at step ${res.step} of ${totalSteps}: Run continues, Step does one more.`);
+    dom.progress.value = res.step;
+    panel.showVerdict(res.result.verdict);
+    if (!isCurrent()) return;
+    markStale();
+  }
+
+  function runAll() {
+    return act(async (isCurrent) => {
+      if (!isCurrent()) return;
+      const resume = phase === 'paused' && experimentKey === currentKey();
+      if (!resume && !(await startFresh(isCurrent))) return;
+      if (!isCurrent()) return;
+      await trainSteps(undefined, isCurrent);
+    });
+  }
+
+  function stepOnce() {
+    return act(async (isCurrent) => {
+      if (!isCurrent()) return;
+      const resume = phase === 'paused' && experimentKey === currentKey();
+      if (!resume && !(await startFresh(isCurrent))) return;
+      if (!isCurrent()) return;
+      await trainSteps(1, isCurrent);
+    });
+  }
+
+  function reset() {
+    return act(async (isCurrent) => {
+      await client.free();
+      if (!isCurrent()) return;
+      experimentKey = null;
+      shownKey = null;
+      queued = [];
+      charts.reset();
+      panel.clear();
+      panel.setStale(null);
+      panel.showNone('Reset. Press Run to train both runs again, or Step to go one optimizer step at a time.');
+      dom.progress.value = 0;
+      setPhase('idle', 'Ready.');
+    });
+  }
+
+  dom.run.addEventListener('click', runAll);
+  dom.step.addEventListener('click', stepOnce);
+  dom.reset.addEventListener('click', reset);
+  dom.stop.addEventListener('click', () => {
+    clearTimeout(debounce);
+    if (phase === 'running') client.stop();
+  });
+  dom.auto.addEventListener('change', markStale);
+
+  // --- start
+  controls.setState(state);
+  showURLProblems();
+  renderRuns();
+  setPhase('loading', 'Loading the engine…');
+  const simd = pageParams.simd === '0' ? false : pageParams.simd === '1' ? true : undefined;
+  client.init(simd).then((info) => {
+    dom.engineNote.textContent = info.simd
+      ? 'Engine: WebAssembly SIMD build.'
+      : info.forced
+        ? 'Engine: scalar build (forced by ?simd=0): same numbers, slower.'
+        : 'Engine: scalar build, because this browser has no WebAssembly SIMD: same numbers, slower.';
+    document.body.dataset.engine = info.simd ? 'simd' : 'scalar';
+    setPhase('idle', 'Ready.');
+    runAll();
+  }, (e) => {
+    setPhase('failed', `The engine failed to load: ${e.message}`);
+    dom.engineNote.textContent = 'Engine: not loaded.';
+  });
+}
+
+startApp();

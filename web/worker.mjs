@@ -1,0 +1,14 @@
+// web/worker.mjs — the Web Worker that owns the wasm engine.
+// All the logic is in protocol.mjs (shared with Node tests); this file only connects it to
+// the worker's message port. The engine is imported on 'init' so a load failure becomes an
+// error answer the page can show, not an unhandled exception.
+import { createProtocol } from './protocol.mjs';
+
+const protocol = createProtocol({
+  loadEngine: () => import('./wasm/accumlab.mjs'),
+  post: (message) => self.postMessage(message),
+});
+
+self.addEventListener('message', (event) => {
+  protocol.handle(event.data);
+});

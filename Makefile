@@ -15,7 +15,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 # The functions the wasm module exports: listed once, as data.
 EXPORTS := $(shell tr '\n' ' ' < wasm/exports.txt 2>/dev/null | sed 's/ *$$//; s/ /,/g')
 EMFLAGS := -O3 -std=c11 -ffp-contract=off -fno-math-errno --no-entry -sSTANDALONE_WASM \
-           -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=4MB -sMAXIMUM_MEMORY=1GB -sSTACK_SIZE=1MB \
+           -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=4MB -sMAXIMUM_MEMORY=1GB -sTOTAL_STACK=1MB \
            -sEXPORTED_FUNCTIONS=$(EXPORTS) -sERROR_ON_UNDEFINED_SYMBOLS=1
 export NODE_PATH := /usr/share/nodejs
 

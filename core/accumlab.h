@@ -21,7 +21,10 @@
 typedef struct al_experiment al_experiment;
 
 /* Equality of two float vectors a (accumulated) and b (reference), as torch.allclose(a, b)
- * plus the sizes of the difference. Every field is a double so that JS reads one array. */
+ * plus the sizes of the difference. Every field is a double so that JS reads one array.
+ * Element-wise allclose is strict where large terms cancel to a small sum (atol 1e-8 is
+ * far below the rounding error of such a sum), so the verdict also accepts a norm-wise
+ * difference within rtol as "equal up to rounding" (rel_norm_diff <= rtol). */
 typedef struct {
     double allclose;        /* 1 if |a-b| <= atol + rtol·|b| everywhere (NaN never close) */
     double bitwise;         /* 1 if the bits are identical */
@@ -30,8 +33,9 @@ typedef struct {
     double max_ulp;         /* max distance in float32 units in the last place */
     double cosine;          /* a·b / (|a||b|) in double (1 if both are zero) */
     double norm_ratio;      /* |a| / |b| */
+    double rel_norm_diff;   /* |a-b| / |b| over the whole vector: the norm-wise size of the difference */
     double scale;           /* least-squares c in a ≈ c·b */
-    double scaled_allclose; /* 1 if a is allclose to c·b (with rtol at least 1e-4): "scaled by c" */
+    double scaled_residual; /* |a - c·b| / |c·b|: how far a is from a scaled copy of b */
 } al_metrics;
 
 typedef struct {
@@ -66,7 +70,9 @@ enum {
     AL_CAUSE_UNEVEN_LAST_GROUP = 1 << 10,     /* last group has fewer samples: dividing by k is wrong */
     AL_CAUSE_VARIABLE_TARGETS = 1 << 11,      /* micro-batches with different numbers of valid targets */
     AL_CAUSE_SUMMATION_ORDER = 1 << 12,       /* equal up to rounding: sums grouped differently */
-    AL_CAUSE_DIVERGED = 1 << 13               /* a loss, gradient or parameter became NaN or infinite */
+    AL_CAUSE_DIVERGED = 1 << 13,              /* a loss, gradient or parameter became NaN or infinite */
+    AL_CAUSE_AMPLIFIED_ROUNDING = 1 << 14     /* same gradients up to rounding at first, but unstable
+                                                 training grew the rounding differences */
 };
 
 typedef struct {

@@ -40,12 +40,14 @@ void al_compare(al_metrics *out, const float *a, const float *b, long n, double 
     out->max_ulp = max_ulp;
     out->cosine = (na == 0.0 && nb == 0.0) ? 1.0 : (na == 0.0 || nb == 0.0) ? 0.0 : dot / (sqrt(na) * sqrt(nb));
     out->norm_ratio = nb != 0.0 ? sqrt(na) / sqrt(nb) : (na == 0.0 ? 1.0 : INFINITY);
-    /* "scaled by a constant": a ≈ c·b with the least-squares c, at rtol at least 1e-4 */
-    double c = nb != 0.0 ? dot / nb : 0.0;
-    double rtol_s = rtol > 1e-4 ? rtol : 1e-4;
-    int scaled = nb != 0.0 && isfinite(c);
-    for (long i = 0; i < n && scaled; i++)
-        if (!close_enough(a[i], c * b[i], rtol_s, atol * fabs(c))) scaled = 0;
+    /* norm-wise: |a-b|² = |a|² - 2a·b + |b|² cancels badly, so sum the differences directly */
+    double dd = 0.0, rd = 0.0, c = nb != 0.0 ? dot / nb : 0.0;
+    for (long i = 0; i < n; i++) {
+        double x = a[i], y = b[i];
+        dd += (x - y) * (x - y);
+        rd += (x - c * y) * (x - c * y);
+    }
+    out->rel_norm_diff = dd == 0.0 ? 0.0 : nb != 0.0 ? sqrt(dd) / sqrt(nb) : INFINITY;
     out->scale = c;
-    out->scaled_allclose = scaled;
+    out->scaled_residual = rd == 0.0 ? 0.0 : (nb != 0.0 && c != 0.0) ? sqrt(rd) / (fabs(c) * sqrt(nb)) : INFINITY;
 }

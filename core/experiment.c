@@ -44,6 +44,7 @@ struct al_experiment {
     /* verdict, built up step by step */
     al_verdict v;
     int params_close;     /* the parameters going into the next step are allclose */
+    int first_category;   /* AL_GRADS_* of step 1 */
     int saw_uneven, saw_unequal_counts, saw_clip_acc, saw_lr_differ, saw_grads_off;
 };
 
@@ -408,10 +409,15 @@ static void step_accumulated(al_experiment *e, al_step_record *rec, long s, int 
     al_optim_step(r->params, r->grads, &r->opt, c, rec->lr_acc, P);
 }
 
-static int grad_category(const al_metrics *g) {
+/* Equal up to rounding: allclose, or a norm-wise difference within rtol (see accumlab.h). */
+static int rounding_close(const al_metrics *m, double rtol) {
+    return m->allclose || m->rel_norm_diff <= rtol;
+}
+
+static int grad_category(const al_metrics *g, double rtol) {
     if (g->bitwise) return AL_GRADS_BITWISE;
-    if (g->allclose) return AL_GRADS_ROUNDING;
-    if (g->scaled_allclose && fabs(g->scale - 1.0) > 1e-3) return AL_GRADS_SCALED;
+    if (rounding_close(g, rtol)) return AL_GRADS_ROUNDING;
+    if (g->scaled_residual <= rtol && fabs(g->scale - 1.0) > 1e-3) return AL_GRADS_SCALED;
     return AL_GRADS_DIFFERENT;
 }
 
@@ -420,9 +426,11 @@ static int grad_category(const al_metrics *g) {
 static void fold_verdict(al_experiment *e, const al_step_record *rec) {
     al_verdict *v = &e->v;
     int cat = (int)rec->grad_category;
-    if (!rec->grad.allclose && !v->first_different_step) v->first_different_step = (int)rec->step;
+    double rtol = e->cfg.rtol;
+    if (cat >= AL_GRADS_SCALED && !v->first_different_step) v->first_different_step = (int)rec->step;
     if (e->params_close) {
         if (v->judged_steps == 0) {
+            e->first_category = cat;
             v->grads = cat;
             v->factor = rec->grad.scale;
         } else if (cat == AL_GRADS_SCALED || v->grads == AL_GRADS_SCALED) {
@@ -433,9 +441,10 @@ static void fold_verdict(al_experiment *e, const al_step_record *rec) {
         }
         v->judged_steps++;
     }
-    int pc = rec->params.bitwise ? AL_PARAMS_BITWISE : rec->params.allclose ? AL_PARAMS_ROUNDING : AL_PARAMS_DIFFERENT;
+    int pc = rec->params.bitwise ? AL_PARAMS_BITWISE
+           : rounding_close(&rec->params, rtol) ? AL_PARAMS_ROUNDING : AL_PARAMS_DIFFERENT;
     if (pc > v->params) v->params = pc;
-    e->params_close = rec->params.allclose != 0;
+    e->params_close = pc != AL_PARAMS_DIFFERENT;
     if (cat >= AL_GRADS_SCALED) e->saw_grads_off = 1;
     v->steps_done = (int)rec->step;
 }
@@ -464,7 +473,7 @@ int al_experiment_step(al_experiment *e, al_step_record *rec, al_error *err) {
     }
     al_compare(&rec->grad, e->acc.grads, e->ref.grads, P, e->cfg.rtol, e->cfg.atol);
     al_compare(&rec->params, e->acc.params, e->ref.params, P, e->cfg.rtol, e->cfg.atol);
-    rec->grad_category = grad_category(&rec->grad);
+    rec->grad_category = grad_category(&rec->grad, e->cfg.rtol);
     fold_verdict(e, rec);
     return AL_OK;
 }
@@ -498,6 +507,7 @@ void al_experiment_verdict(const al_experiment *e, al_verdict *out) {
         if (e->saw_lr_differ) causes |= AL_CAUSE_SCHEDULER_PER_MICRO_BATCH;
         if (e->saw_uneven && mean && c->correction != AL_CORR_GLOBAL_COUNT) causes |= AL_CAUSE_UNEVEN_LAST_GROUP;
         if (e->saw_unequal_counts && mean && c->correction != AL_CORR_GLOBAL_COUNT) causes |= AL_CAUSE_VARIABLE_TARGETS;
+        if (causes == 0 && e->first_category <= AL_GRADS_ROUNDING) causes |= AL_CAUSE_AMPLIFIED_ROUNDING;
     } else if (e->v.grads == AL_GRADS_ROUNDING || e->v.params == AL_PARAMS_ROUNDING) {
         causes |= AL_CAUSE_SUMMATION_ORDER;
     }

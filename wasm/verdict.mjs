@@ -1,0 +1,76 @@
+// wasm/verdict.mjs — turns the core's verdict (categories, cause flags, numbers) into words.
+// The core decides; this module only names and explains, with the run's own numbers.
+
+export const GRADS = ['bitwise', 'rounding', 'scaled', 'different'];
+export const PARAMS = ['bitwise', 'rounding', 'different', 'diverged'];
+
+const fmt = (x, digits = 4) => (Number.isFinite(x) ? Number(x.toPrecision(digits)).toString() : String(x));
+
+// Bit flags of al_verdict.causes (core/accumlab.h), in the order they are explained.
+const CAUSES = [
+  [1 << 13, 'diverged', (c) => `A loss, gradient or parameter became NaN or infinite at step ${c.divergedStep}; the run stopped there. Lower the learning rate.`],
+  [1 << 0, 'mean_unscaled', (c) => `Each micro-batch loss is a mean over its ${c.m} samples and ${c.k} such gradients are added, so the accumulated gradient is ${c.k}× the mean over all ${c.m * c.k} samples (${c.k} × (1/${c.m}) = 1/${c.m * c.k} × ${c.k}). Fix: divide the loss by ${c.k} (correction scale_loss), or use sum reduction, or (plain SGD) divide the learning rate by ${c.k}.`],
+  [1 << 1, 'scale_lr', (c) => `The learning rate is divided by ${c.k} instead of the loss, so the gradient is ${c.k}× the big batch's by design while the SGD update lr/${c.k} × ${c.k}g = lr·g is the same.`],
+  [1 << 2, 'scale_lr_weight_decay', (c) => `Weight decay is applied with the divided learning rate, so it is ${c.k}× weaker in the accumulated run: scaling the lr equals scaling the loss only without weight decay. Fix: scale the loss instead.`],
+  [1 << 3, 'scale_lr_adam', (c) => `Adam divides each gradient by its running RMS, so a ${c.k}× gradient does not make a bigger step, while the lr/${c.k} makes every step ${c.k}× smaller. Fix: with Adam, scale the loss, not the lr.`],
+  [1 << 4, 'adam_scale', (c) => `Adam is nearly invariant to the gradient's scale (m/√v): the ${c.k}× gradient changes its steps only through eps (${c.eps}), so the parameters stay far closer than they would with SGD.`],
+  [1 << 5, 'sum_scaled', (c) => `With sum reduction the big batch's loss is already the sum over all its samples; dividing the accumulated loss (by k, or by the count) makes its gradient smaller. Fix: correction none with sum reduction.`],
+  [1 << 6, 'dropout_stream', (c) => `Dropout masks come from one generator in call order. The big batch draws layer 1 for all ${c.m * c.k} samples, then layer 2; accumulation draws layer 1 then layer 2 for ${c.m} samples at a time, so the same sample gets different masks. Fix: key masks by (seed, step, layer, sample) (dropoutRng keyed).`],
+  [1 << 7, 'batchnorm', (c) => `BatchNorm normalises with the mean and variance of each micro-batch of ${c.m} samples, not of all ${c.m * c.k}, and updates its running statistics ${c.k} times per step. Fix: LayerNorm (per sample) is exact; BatchNorm cannot be accumulated exactly.`],
+  [1 << 8, 'clip_per_micro_batch', () => `The gradient was clipped after each micro-batch, on partial sums, instead of once on the accumulated gradient. Fix: call clip_grad_norm_ once, after the last backward and right before optimizer.step().`],
+  [1 << 9, 'scheduler_per_micro_batch', (c) => `The scheduler stepped after every micro-batch, so the schedule ran ${c.k} times too fast (the learning rates differ). Fix: call scheduler.step() once per optimizer step.`],
+  [1 << 10, 'uneven_last_group', (c) => `A group had fewer samples than ${c.m}×${c.k} (the epoch's last, uneven group) or a smaller last micro-batch, so averaging per micro-batch and dividing by ${c.k} weights its samples unequally. Fix: sum the loss and divide by the number of items in the whole group (correction global_count), or drop the last group.`],
+  [1 << 11, 'variable_targets', () => `Micro-batches hold different numbers of valid targets, so averaging each micro-batch weights targets unequally. Fix: sum the loss and divide by the number of valid targets in the whole group (correction global_count: the num_items_in_batch fix).`],
+  [1 << 14, 'amplified_rounding', (c) => `Both runs computed the same gradients up to rounding at first, but training is unstable with these settings${c.lossRise ? ` (the loss went from ${c.lossRise})` : ''}, so tiny rounding differences grew until the runs parted. Fix: a smaller learning rate${c.sum ? ` (a sum-reduced gradient is ${c.m * c.k}× the mean's, so lr ${c.lr} acts like ${fmt(c.lr * c.m * c.k)} on a mean)` : ''}.`],
+  [1 << 12, 'summation_order', (c) => `The same terms are added in a different grouping (within each micro-batch, then across micro-batches), so the results agree up to float rounding (at most ${fmt(c.maxUlp, 3)} ULP apart), not bit for bit.`],
+];
+
+function lossRise(steps) {
+  if (steps.length < 2) return '';
+  const first = steps[0].lossRef, max = Math.max(...steps.map((s) => s.lossRef));
+  return max > 1.5 * first ? `${fmt(first, 3)} up to ${fmt(max, 3)}` : '';
+}
+
+function headline(v, c) {
+  const g = GRADS[v.grads], p = PARAMS[v.params];
+  if (v.divergedStep) return `Training diverged at step ${v.divergedStep}: a value became NaN or infinite.`;
+  if (v.stepsDone === 0) return 'No steps have run yet.';
+  if (g === 'bitwise' && p === 'bitwise') return 'Gradient accumulation is bit-for-bit identical to the big batch.';
+  if (g !== 'scaled' && g !== 'different' && p !== 'different')
+    return 'Gradient accumulation matches the big batch up to float rounding (allclose, not bitwise).';
+  if (g === 'scaled' && p !== 'different')
+    return `The accumulated gradient is ${fmt(v.factor)}× the big batch's, yet the parameters match: the learning rate compensates.`;
+  if (g === 'scaled') return `The accumulated gradient is ${fmt(v.factor)}× the big batch's, so the parameters drift apart.`;
+  if (g === 'different')
+    return `The accumulated gradient differs from the big batch's${v.firstDifferentStep ? ` (first at step ${v.firstDifferentStep})` : ''}, so the parameters differ too.`;
+  return 'The gradients agree, but the parameter updates do not, so the parameters differ.';
+}
+
+/** Names and explains a raw verdict, with numbers from the config and the steps. */
+export function describeVerdict(v, config, steps) {
+  const ctx = {
+    k: v.k,
+    m: config.batchSize ?? 8,
+    eps: config.optimizer?.eps ?? 1e-8,
+    divergedStep: v.divergedStep,
+    sum: config.reduction === 'sum',
+    lr: config.optimizer?.lr ?? (['adam', 'adamw'].includes(config.optimizer?.name) ? 0.001 : 0.1),
+    lossRise: lossRise(steps),
+    maxUlp: Math.max(0, ...steps.map((s) => Math.max(s.grad.maxUlp, s.params.maxUlp))),
+  };
+  const causes = CAUSES.filter(([bit]) => v.causes & bit).map(([, id, text]) => ({ id, text: text(ctx) }));
+  let text = headline(v, ctx);
+  const main = causes.find((c) => c.id !== 'summation_order' && c.id !== 'diverged');
+  if (main) text += ` Cause: ${main.text.split('. ')[0]}.`;
+  return {
+    grads: GRADS[v.grads],
+    params: PARAMS[v.params],
+    factor: v.grads === 2 ? v.factor : undefined,
+    causes,
+    text,
+    judgedSteps: v.judgedSteps,
+    stepsDone: v.stepsDone,
+    divergedStep: v.divergedStep || undefined,
+    firstDifferentStep: v.firstDifferentStep || undefined,
+  };
+}

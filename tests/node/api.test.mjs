@@ -1,0 +1,121 @@
+// tests/node/api.test.mjs — the public JS contract: createLab, compare, start/step/free, errors.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { createLab, AccumLabError, simdSupported } from '../../wasm/accumlab.mjs';
+import { lab, scalar, small } from './helpers.mjs';
+
+test('Node 20 supports SIMD and createLab picks the SIMD build by default', async () => {
+  assert.equal(simdSupported(), true);
+  const l = await createLab();
+  assert.equal(l.simd, true);
+  assert.equal((await scalar()).simd, false);
+});
+
+test('createLab accepts the module bytes directly', async () => {
+  const bytes = await readFile(new URL('../../wasm/accumlab-scalar.wasm', import.meta.url));
+  const l = await createLab({ wasmBytes: bytes, simd: false });
+  assert.equal(l.compare(small({ steps: 1 })).steps.length, 1);
+});
+
+test('compare returns the documented result shape', async () => {
+  const r = (await lab()).compare(small());
+  assert.equal(typeof r.paramCount, 'number');
+  assert.ok(r.initialParams instanceof Float32Array);
+  assert.equal(r.initialParams.length, r.paramCount);
+  // moons: 2-16-16-2 → 2·16+16 + 16·16+16 + 16·2+2 parameters
+  assert.equal(r.paramCount, 2 * 16 + 16 + 16 * 16 + 16 + 16 * 2 + 2);
+  assert.equal(r.steps.length, 4);
+  for (const [i, s] of r.steps.entries()) {
+    assert.equal(s.step, i + 1);
+    for (const key of ['lossRef', 'lossAcc', 'lrRef', 'lrAcc']) assert.equal(typeof s[key], 'number', key);
+    for (const part of [s.grad, s.params]) {
+      for (const key of ['maxAbsDiff', 'maxRelDiff', 'maxUlp', 'cosine', 'normRatio']) assert.equal(typeof part[key], 'number', key);
+      assert.equal(typeof part.allclose, 'boolean');
+      assert.equal(typeof part.bitwise, 'boolean');
+    }
+  }
+  for (const key of ['gradRef', 'gradAcc', 'paramsRef', 'paramsAcc']) {
+    assert.ok(r.first[key] instanceof Float32Array, key);
+    assert.equal(r.first[key].length, r.paramCount);
+  }
+  assert.ok(r.final.paramsRef instanceof Float32Array);
+  assert.ok(['bitwise', 'rounding', 'scaled', 'different'].includes(r.verdict.grads));
+  assert.ok(['bitwise', 'rounding', 'different', 'diverged'].includes(r.verdict.params));
+  assert.ok(Array.isArray(r.verdict.causes));
+  assert.equal(typeof r.verdict.text, 'string');
+  assert.ok(r.verdict.text.length > 20);
+});
+
+test('the first parameters are the initial ones moved by one step, and init is honoured', async () => {
+  const l = await lab();
+  const r = l.compare(small({ steps: 1 }));
+  const init = Array.from(r.initialParams, (x) => x * 0.5);
+  const r2 = l.compare(small({ steps: 1, init }));
+  assert.deepEqual(Array.from(r2.initialParams), init.map(Math.fround));
+});
+
+test('start/step/result/free steps one optimizer step at a time', async () => {
+  const run = (await lab()).start(small({ steps: 3 }));
+  assert.equal(run.totalSteps, 3);
+  assert.equal(run.step().step, 1);
+  assert.equal(run.result().steps.length, 1);
+  assert.equal(run.step().step, 2);
+  assert.equal(run.step().step, 3);
+  assert.equal(run.step(), null);
+  assert.equal(run.step(), null);
+  assert.equal(run.done, true);
+  run.free();
+  run.free();
+  assert.throws(() => run.step(), (e) => e instanceof AccumLabError && e.code === 'state');
+});
+
+test('bad configs throw AccumLabError naming the field, and the lab keeps working', async () => {
+  const l = await lab();
+  const cases = [
+    [{ optimizer: { lr: -1 } }, 'range', 'optimizer.lr'],
+    [{ batchsize: 8 }, 'unknown', 'batchsize'],
+    [{ reduction: 'median' }, 'unknown', 'reduction'],
+    [{ batchSize: 0 }, 'range', 'batchSize'],
+    [{ accumSteps: 0 }, 'range', 'accumSteps'],
+    [{ batchSize: 'eight' }, 'type', 'batchSize'],
+    [{ batchSize: 300, data: { name: 'moons', n: 100 } }, 'range', 'batchSize'],
+    [{ init: [1, 2, 3] }, 'shape', 'init'],
+    [{ model: { sizes: [3, 8, 2] } }, 'shape', 'model.sizes[0]'],
+    [{ loss: 'cross_entropy', data: { name: 'regression' } }, 'shape', 'loss'],
+    [{ data: { inputs: [[0, 1], [1, 0]], targets: [0, 5] }, model: { sizes: [2, 4, 2] } }, 'range', 'data.targets'],
+    [{ optimizer: { lr: NaN } }, null, 'optimizer.lr'],
+    [{ model: { sizes: [2, 5000, 2] } }, null, 'model.sizes[1]'],
+  ];
+  for (const [config, code, field] of cases) {
+    assert.throws(() => l.compare(config), (e) => {
+      assert.ok(e instanceof AccumLabError, `${JSON.stringify(config)}: ${e}`);
+      if (code) assert.equal(e.code, code, `${JSON.stringify(config)}: ${e.message}`);
+      assert.equal(e.field, field, `${JSON.stringify(config)}: ${e.message}`);
+      assert.ok(e.message.length > 10);
+      return true;
+    });
+  }
+  assert.equal(l.compare(small({ steps: 2 })).steps.length, 2);
+});
+
+test('a non-object config is rejected before reaching the core', async () => {
+  const l = await lab();
+  for (const bad of [null, 3, 'x', [1]]) assert.throws(() => l.start(bad), AccumLabError);
+});
+
+test('explicit data: inputs, class targets and mask', async () => {
+  const r = (await lab()).compare({
+    data: { inputs: [[0, 0], [0, 1], [1, 0], [1, 1]], targets: [0, 1, 1, 0] },
+    model: { sizes: [2, 4, 2] }, batchSize: 1, accumSteps: 2, steps: 2, correction: 'scale_loss',
+  });
+  assert.equal(r.steps.length, 2);
+  assert.equal(r.verdict.params === 'rounding' || r.verdict.params === 'bitwise', true);
+});
+
+test('memory is released: many experiments in a row do not grow the instance without bound', async () => {
+  const l = await createLab();
+  for (let i = 0; i < 200; i++) l.compare(small({ steps: 1, seed: i }));
+  const r = l.compare({ data: { name: 'digits', n: 1797 }, model: { sizes: [64, 256, 256, 10] }, batchSize: 64, steps: 1 });
+  assert.equal(r.steps.length, 1);
+});

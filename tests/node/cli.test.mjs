@@ -1,0 +1,55 @@
+// tests/node/cli.test.mjs — the CLI: JSON output, readable summary, exit codes.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../../wasm/cli.mjs', import.meta.url));
+const run = (...args) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+
+test('compare --config FILE --json prints the result as JSON', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'accumlab-'));
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify({ steps: 3, batchSize: 4, accumSteps: 2, data: { name: 'moons', n: 64 } }));
+  const p = run('compare', '--config', file, '--json');
+  assert.equal(p.status, 0, p.stderr);
+  const r = JSON.parse(p.stdout);
+  assert.equal(r.steps.length, 3);
+  assert.equal(r.initialParams.length, r.paramCount);
+  assert.equal(r.verdict.grads, 'scaled');
+  assert.ok(Math.abs(r.steps[0].grad.normRatio - 2) < 1e-5);
+});
+
+test('flags override the config and the summary names the verdict', () => {
+  const p = run('compare', '--batch', '8', '--accum', '4', '--correction', 'scale_loss', '--steps', '3');
+  assert.equal(p.status, 0, p.stderr);
+  assert.match(p.stdout, /reference: batch 32, 1 backward per step; accumulated: 4 x batch 8/);
+  assert.match(p.stdout, /gradients: (rounding|bitwise); parameters: (rounding|bitwise)/);
+  assert.equal(p.stdout.trim().split('\n').filter((l) => /^\s+\d+\s/.test(l)).length, 3);
+});
+
+test('--set reaches nested fields', () => {
+  const p = run('compare', '--steps', '2', '--set', 'optimizer.momentum=0.9', '--set', 'model.norm=layernorm', '--json');
+  assert.equal(p.status, 0, p.stderr);
+});
+
+test('a bad config exits 2 with the field named', () => {
+  const p = run('compare', '--lr', '-1');
+  assert.equal(p.status, 2);
+  assert.match(p.stderr, /optimizer\.lr/);
+  const q = run('compare', '--set', 'optimizer.learningRate=0.1');
+  assert.equal(q.status, 2);
+  assert.match(q.stderr, /did you mean 'lr'/);
+});
+
+test('bad usage exits 2 with the usage text', () => {
+  for (const args of [[], ['train'], ['compare', '--bogus'], ['compare', '--batch']]) {
+    const p = run(...args);
+    assert.equal(p.status, 2, args.join(' '));
+    assert.match(p.stderr, /usage: accumlab compare/);
+  }
+  assert.equal(run('--help').status, 0);
+});

@@ -46,7 +46,8 @@ function randomConfig(r) {
     lastGroup: pick(['keep', 'drop']),
   };
   delete config.model.sizes;
-  if (config.lastGroup === 'drop' && config.data.n < batchSize * accumSteps) config.lastGroup = 'keep';
+  if (config.lastGroup === 'drop' && config.data.n < config.batchSize * accumSteps) config.lastGroup = 'keep';
+  if (config.data.n < config.batchSize) config.data.n = config.batchSize;
   return config;
 }
 

@@ -19,7 +19,7 @@ EMFLAGS := -O3 -std=c11 -ffp-contract=off -fno-math-errno --no-entry -sSTANDALON
            -sEXPORTED_FUNCTIONS=$(EXPORTS) -sERROR_ON_UNDEFINED_SYMBOLS=1
 export NODE_PATH := /usr/share/nodejs
 
-.PHONY: all wasm native test test-c test-node test-browser site serve bench dist clean help deps
+.PHONY: all wasm native test test-c test-node test-browser fuzz site serve bench dist clean help deps
 
 all: wasm native ## build both wasm modules and the native test binaries
 
@@ -42,7 +42,7 @@ $(BUILD)/native/%: tests/c/%.c $(CORE_SRC) $(CORE_HDR) tests/c/check.h
 	@mkdir -p $(dir $@)
 	$(CC) $(NATIVE_CFLAGS) $(SAN_FLAGS) -Icore $< $(CORE_SRC) -lm -o $@
 
-test: deps all test-c test-node test-browser ## everything: C (sanitizers), Node, browser
+test: deps all test-c test-node fuzz test-browser ## everything: C (sanitizers), Node, fuzzing, browser
 
 test-c: $(C_TESTS)
 	@set -e; for t in $(C_TESTS); do echo "== $$t"; ./$$t; done
@@ -52,6 +52,17 @@ test-node: wasm
 
 test-browser: wasm
 	@if ls tests/browser/*.test.mjs >/dev/null 2>&1; then node --test --test-concurrency=1 tests/browser/*.test.mjs; fi
+
+# libFuzzer + ASan + UBSan over the config parser and the whole C API. New inputs go to
+# build/fuzz/; the seed corpus in tests/c/corpus/ is kept in the repo.
+FUZZ_SECONDS ?= 30
+FUZZ_FLAGS := -g -O1 -std=c11 -ffp-contract=off -fno-math-errno -fsanitize=fuzzer,address,undefined
+fuzz: ## run both fuzzers for FUZZ_SECONDS each (default 30)
+	@mkdir -p $(BUILD)/fuzz
+	clang $(FUZZ_FLAGS) -Icore tests/c/fuzz_api.c $(CORE_SRC) -lm -o $(BUILD)/fuzz/fuzz_api
+	clang $(FUZZ_FLAGS) -Icore tests/c/fuzz_config.c $(CORE_SRC) -lm -o $(BUILD)/fuzz/fuzz_config
+	scripts/fuzz.sh $(BUILD)/fuzz/fuzz_api $(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-api tests/c/corpus/api -max_len=4096 -dict=tests/c/fuzz.dict
+	scripts/fuzz.sh $(BUILD)/fuzz/fuzz_config $(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-config tests/c/corpus/api -max_len=8192 -dict=tests/c/fuzz.dict
 
 deps: ## install what is missing (Debian packages, npm packages)
 	@bash scripts/install-deps.sh

@@ -1,0 +1,55 @@
+/* tests/c/fuzz_api.c — libFuzzer over the whole C API: the input is the config text, hostile
+ * or not. Creation must either succeed or fail with a known code and a terminated,
+ * non-empty message naming what was wrong; a created experiment is stepped (a few steps at
+ * most, to keep executions fast), every record must be finite unless the run diverged,
+ * and the verdict must be one of the documented values. Run with `make fuzz` (60 s, corpus
+ * in tests/c/corpus/api). */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "accumlab.h"
+
+#define MAX_FUZZ_STEPS 3
+
+static int terminated(const char *s, size_t cap) { return memchr(s, '\0', cap) != NULL; }
+
+static void check_metrics(const al_metrics *m) {
+    if (m->allclose != 0.0 && m->allclose != 1.0) __builtin_trap();
+    if (m->bitwise != 0.0 && m->bitwise != 1.0) __builtin_trap();
+    if (m->bitwise == 1.0 && (m->allclose != 1.0 || m->max_abs_diff != 0.0)) __builtin_trap();
+    if (!(m->max_abs_diff >= 0.0) || !(m->max_ulp >= 0.0)) __builtin_trap();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    al_error err;
+    memset(&err, 0x7f, sizeof err);
+    al_experiment *e = al_experiment_create((const char *)data, size, &err);
+    if (!e) {
+        if (err.code <= AL_OK || err.code > AL_ERR_STATE) __builtin_trap();
+        if (!terminated(err.message, sizeof err.message) || !err.message[0]) __builtin_trap();
+        if (!terminated(err.field, sizeof err.field)) __builtin_trap();
+        return 0;
+    }
+    long P = al_experiment_param_count(e);
+    if (P <= 0 || !al_experiment_vector(e, AL_VEC_INIT)) __builtin_trap();
+    al_step_record rec;
+    int status = AL_OK, steps = 0;
+    while (steps < MAX_FUZZ_STEPS && (status = al_experiment_step(e, &rec, &err)) == AL_OK) {
+        steps++;
+        if (rec.step != steps) __builtin_trap();
+        if (!isfinite(rec.loss_ref) || !isfinite(rec.loss_acc)) __builtin_trap();
+        check_metrics(&rec.grad);
+        check_metrics(&rec.params);
+    }
+    if (status != AL_OK && status != AL_DONE) __builtin_trap();
+    al_verdict v;
+    al_experiment_verdict(e, &v);
+    if (v.grads < AL_GRADS_BITWISE || v.grads > AL_GRADS_DIFFERENT) __builtin_trap();
+    if (v.params < AL_PARAMS_BITWISE || v.params > AL_PARAMS_DIVERGED) __builtin_trap();
+    if ((v.params == AL_PARAMS_DIVERGED) != (v.diverged_step > 0)) __builtin_trap();
+    if (v.steps_done != steps) __builtin_trap();
+    al_experiment_free(e);
+    return 0;
+}

@@ -3,34 +3,9 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createLab } from '../../wasm/accumlab.mjs';
-import { lab, scalar, hashResult } from './helpers.mjs';
+import { lab, scalar, hashResult, KNOB_CONFIGS } from './helpers.mjs';
 
-// Every knob at least once (a few steps each, small data).
-export const KNOB_CONFIGS = [
-  {},
-  { reduction: 'sum', optimizer: { lr: 0.01 } },
-  { correction: 'scale_loss', model: { activation: 'relu', dropout: 0.3 }, dropoutRng: 'stream' },
-  { correction: 'scale_loss', model: { activation: 'gelu', dropout: [0.2, 0.5] }, dropoutRng: 'keyed' },
-  { model: { activation: 'sigmoid', norm: 'batchnorm' }, correction: 'scale_lr' },
-  { model: { activation: 'identity', norm: 'layernorm' }, correction: 'global_count' },
-  { optimizer: { name: 'sgd', momentum: 0.9, dampening: 0.1, weightDecay: 0.01 } },
-  { optimizer: { name: 'sgd', momentum: 0.9, nesterov: true } },
-  { optimizer: { name: 'adam', betas: [0.8, 0.99], eps: 1e-6 } },
-  { optimizer: { name: 'adamw', weightDecay: 0.05 } },
-  { clipGradNorm: 0.1, clipPlacement: 'per_micro_batch' },
-  { clipGradNorm: 0.1, clipPlacement: 'after_accumulation', schedule: { name: 'cosine', tMax: 5, etaMin: 0.01 } },
-  { schedule: { name: 'step', stepSize: 2, gamma: 0.5 }, schedulerStepping: 'per_micro_batch' },
-  { schedule: { name: 'warmup', warmupSteps: 3 } },
-  { data: { name: 'circles', n: 90, noise: 0.05 }, lastGroup: 'keep' },
-  { data: { name: 'xor', n: 90, shuffle: false }, lastGroup: 'drop' },
-  { data: { name: 'spirals', n: 100 }, loss: 'bce' },
-  { data: { name: 'gaussians', n: 100 }, loss: 'mse' },
-  { data: { name: 'regression', n: 64 }, loss: 'l1' },
-  { data: { name: 'seed_example', n: 64, maskFraction: 0.3 }, correction: 'global_count' },
-  { data: { name: 'digits', n: 200 }, model: { sizes: [64, 32, 10] }, seed: 7 },
-  { data: { inputs: [[0, 0], [0, 1], [1, 0], [1, 1]], targets: [[0], [1], [1], [0]], mask: [[1], [1], [0], [1]] },
-    model: { sizes: [2, 3, 1] }, loss: 'mse', batchSize: 1, accumSteps: 2, init: Array.from({ length: 13 }, (_, i) => (i - 6) / 10) },
-].map((c) => ({ steps: 5, data: { name: 'moons', n: 96 }, ...c }));
+
 
 test('the same config gives the same bits twice', async () => {
   const l = await lab();

@@ -6,13 +6,16 @@ import { readFile } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createLab, AccumLabError } from './accumlab.mjs';
+import { PRESETS, presetById } from './presets.mjs';
 
-const USAGE = `usage: accumlab compare [--config FILE] [options] [--json]
+const USAGE = `usage: accumlab compare [--preset ID] [--config FILE] [options] [--json]
+       accumlab presets
 
 Runs the reference (batch m·k) and the accumulated run (k micro-batches of m) from the
 same start and compares gradients and parameters after every optimizer step.
 
-options (each overrides the config file; see README for every field):
+options (each overrides the preset and the config file; see README for every field):
+  --preset ID          start from a preset (accumlab presets lists them)
   --batch M            micro-batch size m (batchSize)
   --accum K            accumulation steps k (accumSteps)
   --reduction R        mean | sum
@@ -61,6 +64,7 @@ function parseValue(text) {
 
 export async function parseArgs(argv) {
   const args = { json: false, simd: undefined, config: {}, overrides: [] };
+  if (argv[0] === 'presets') return { list: true };
   if (argv[0] !== 'compare') throw new UsageError(argv.length ? `unknown command '${argv[0]}'` : 'no command');
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
@@ -70,7 +74,13 @@ export async function parseArgs(argv) {
     };
     if (a === '--json') args.json = true;
     else if (a === '--scalar') args.simd = false;
-    else if (a === '--config') args.config = JSON.parse(await readFile(next(), 'utf8'));
+    else if (a === '--config') args.config = { ...args.config, ...JSON.parse(await readFile(next(), 'utf8')) };
+    else if (a === '--preset') {
+      const id = next(), preset = presetById(id);
+      if (!preset) throw new UsageError(`unknown preset '${id}'; one of: ${PRESETS.map((p) => p.id).join(', ')}`);
+      args.config = { ...args.config, ...structuredClone(preset.config) };
+      args.preset = preset;
+    }
     else if (a === '--set') {
       const [path, ...rest] = next().split('=');
       if (!rest.length) throw new UsageError(`--set wants PATH=VALUE, got '${path}'`);
@@ -115,6 +125,10 @@ async function main(argv) {
     }
     throw e;
   }
+  if (args.list) {
+    for (const p of PRESETS) console.log(`${p.id.padEnd(24)} Q${p.question}  ${p.title}`);
+    return 0;
+  }
   const lab = await createLab({ simd: args.simd });
   let run;
   try {
@@ -137,6 +151,10 @@ async function main(argv) {
       console.log(JSON.stringify(result, (key, value) => (ArrayBuffer.isView(value) ? Array.from(value) : value)));
     } else {
       console.log(summary(result, args.config));
+      if (args.preset) {
+        const t = args.preset.text;
+        console.log(`\n${args.preset.title}\nWhat you see: ${t.see}\nWhy: ${t.why}\nFix: ${t.fix}\n\n${t.code}`);
+      }
     }
     return 0;
   } finally {

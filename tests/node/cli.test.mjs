@@ -53,3 +53,16 @@ test('bad usage exits 2 with the usage text', () => {
   }
   assert.equal(run('--help').status, 0);
 });
+
+test('presets are listed and run by id, with their text', () => {
+  const list = run('presets');
+  assert.equal(list.status, 0);
+  assert.match(list.stdout, /poorer-results/);
+  const p = run('compare', '--preset', 'forum-sum');
+  assert.equal(p.status, 0, p.stderr);
+  assert.match(p.stdout, /gradients: bitwise; parameters: bitwise/);
+  assert.match(p.stdout, /What you see:/);
+  const bad = run('compare', '--preset', 'nope');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /unknown preset 'nope'/);
+});

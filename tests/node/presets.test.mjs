@@ -1,0 +1,53 @@
+// tests/node/presets.test.mjs — every preset still shows what its text says.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { PRESETS, presetById } from '../../wasm/presets.mjs';
+import { lab } from './helpers.mjs';
+
+test('there is a preset for each of the eight questions and for both stories', () => {
+  const questions = new Set(PRESETS.map((p) => p.question));
+  for (let q = 1; q <= 8; q++) assert.ok(questions.has(q), `question ${q}`);
+  for (const id of ['poorer-results', 'poorer-results-fixed', 'poorer-results-dropout', 'poorer-results-keyed', 'forum-sum', 'forum-mean-lr'])
+    assert.ok(presetById(id), id);
+  assert.equal(new Set(PRESETS.map((p) => p.id)).size, PRESETS.length, 'ids are unique');
+  for (const p of PRESETS) for (const key of ['see', 'why', 'fix', 'code']) assert.ok(p.text[key].length > 10, `${p.id}.${key}`);
+});
+
+for (const preset of PRESETS) {
+  test(`preset ${preset.id}: ${preset.expect.grads} gradients, ${preset.expect.params} parameters`, async () => {
+    const r = (await lab()).compare(preset.config);
+    const v = r.verdict;
+    assert.equal(v.grads, preset.expect.grads, v.text);
+    assert.equal(v.params, preset.expect.params, v.text);
+    assert.deepEqual(v.causes.map((c) => c.id).sort(), [...preset.expect.causes].sort(), v.text);
+    if (preset.expect.factor) assert.ok(Math.abs(v.factor - preset.expect.factor) < 1e-4, `factor ${v.factor}`);
+  });
+}
+
+test('the numbers the preset texts quote', async () => {
+  const l = await lab();
+  const mean = (steps, key) => steps.reduce((a, s) => a + s[key], 0) / steps.length;
+  // poorer-results: "with lr 0.5 the accumulated run trains worse (higher loss)"
+  const poorer = l.compare(presetById('poorer-results').config);
+  assert.ok(mean(poorer.steps.slice(-10), 'lossAcc') > mean(poorer.steps.slice(-10), 'lossRef'));
+  assert.ok(Math.abs(poorer.steps[0].grad.normRatio - 4) < 1e-4 && poorer.steps[0].grad.cosine > 1 - 1e-9);
+  // sum-reduction: "allclose, but not bitwise: a few hundred ULPs at most" (step 1, equal parameters)
+  const sum = l.compare(presetById('sum-reduction').config);
+  assert.equal(sum.steps[0].grad.allclose, true);
+  assert.equal(sum.steps[0].grad.bitwise, false);
+  assert.ok(sum.steps[0].grad.maxUlp < 1000, `${sum.steps[0].grad.maxUlp} ULP`);
+  // uneven-last-group: "equal until the epoch's last group (100 = 3 x 32 + 4)"
+  const uneven = l.compare(presetById('uneven-last-group').config);
+  assert.deepEqual(uneven.steps.slice(0, 4).map((s) => s.groupSize), [32, 32, 32, 4]);
+  assert.deepEqual(uneven.steps.slice(0, 3).map((s) => s.gradCategory).every((c) => c === 'rounding' || c === 'bitwise'), true);
+  assert.equal(uneven.steps[3].gradCategory, 'scaled');
+  assert.ok(Math.abs(uneven.steps[3].grad.scale - 0.25) < 1e-4, 'the last group is 4x too small');
+  // scheduler: "the gradients agree at step 1, but the learning rates do not"
+  const sched = l.compare(presetById('scheduler').config);
+  assert.ok(sched.steps[0].grad.allclose);
+  assert.notEqual(sched.steps[0].lrAcc, sched.steps[0].lrRef);
+  // forum-mean-lr: "the gradients differ by exactly 2x, yet the parameters are identical"
+  const forum = l.compare(presetById('forum-mean-lr').config);
+  assert.equal(forum.steps[0].grad.normRatio, 2);
+  assert.ok(forum.steps.every((s) => s.params.bitwise));
+});

@@ -1,0 +1,251 @@
+// wasm/presets.mjs — the lab's presets: one per question of DESIGN.md, plus the two cases
+// that started it all. Each is a config, the verdict it must produce (tests/node/presets.test.mjs
+// fails if a run stops showing it), and a short text: what you see, why, the fix, the fix in
+// a PyTorch loop. Shared by the page, the CLI (--preset) and course scripts.
+
+const MOONS = { data: { name: 'moons', n: 256 }, steps: 20 };
+const DIGITS_32_VS_8X4 = {
+  data: { name: 'digits', n: 1797 }, model: { sizes: [64, 32, 32, 10], activation: 'relu' },
+  loss: 'cross_entropy', reduction: 'mean', batchSize: 8, accumSteps: 4, steps: 40, optimizer: { name: 'sgd', lr: 0.5 },
+};
+const FORUM = {
+  data: { name: 'seed_example', n: 2, shuffle: false }, model: { sizes: [4, 8, 2], activation: 'relu' },
+  loss: 'l1', batchSize: 1, accumSteps: 2, steps: 5,
+};
+
+const LOOP_SCALED = `for i, (x, y) in enumerate(loader):          # micro-batches of m
+    loss = criterion(model(x), y) / k           # mean over m, then / k
+    loss.backward()                             # adds into p.grad
+    if (i + 1) % k == 0:
+        optimizer.step()
+        optimizer.zero_grad()`;
+
+export const PRESETS = [
+  {
+    id: 'poorer-results', group: 'batch 32 vs 8 × 4', question: 1,
+    title: '“batch 32 vs batch 8 × 4 gives poorer results”',
+    config: { ...DIGITS_32_VS_8X4 },
+    expect: { grads: 'scaled', params: 'different', causes: ['mean_unscaled'], factor: 4 },
+    text: {
+      see: 'The accumulated gradient is exactly 4× the big batch’s (norm ratio 4, cosine 1), so every step is 4× too long; with lr 0.5 the accumulated run trains worse (higher loss).',
+      why: 'Each micro-batch loss is a mean over 8 samples. Adding 4 such gradients gives Σⱼ (1/8) Σ∇ℓ = 4 · (1/32) Σ∇ℓ: four times the mean over the 32 samples of the big batch.',
+      fix: 'Divide each micro-batch loss by k = 4 (correction scale_loss).',
+      code: LOOP_SCALED,
+    },
+  },
+  {
+    id: 'poorer-results-fixed', group: 'batch 32 vs 8 × 4', question: 1,
+    title: '… fixed: divide the loss by k',
+    config: { ...DIGITS_32_VS_8X4, correction: 'scale_loss' },
+    expect: { grads: 'rounding', params: 'rounding', causes: ['summation_order'] },
+    text: {
+      see: 'Gradients and parameters agree up to float rounding at every step: the two loss curves lie on top of each other.',
+      why: '(1/4) Σⱼ (1/8) Σ∇ℓ = (1/32) Σ∇ℓ. Only the grouping of the sums differs (within micro-batches, then across), so the last bits differ, not the values.',
+      fix: 'This is the fix. Sum reduction (and no division) is equally exact.',
+      code: LOOP_SCALED,
+    },
+  },
+  {
+    id: 'poorer-results-dropout', group: 'batch 32 vs 8 × 4', question: 3,
+    title: '… with dropout: different again',
+    config: { ...DIGITS_32_VS_8X4, correction: 'scale_loss', model: { ...DIGITS_32_VS_8X4.model, dropout: 0.2 }, dropoutRng: 'stream' },
+    expect: { grads: 'different', params: 'different', causes: ['dropout_stream'] },
+    text: {
+      see: 'With the loss scaled correctly, the gradients differ again from step 1 once dropout is on.',
+      why: 'Both runs draw masks from their own generator, seeded the same, in call order. The big batch draws layer 1 for 32 samples, then layer 2; accumulation draws layer 1 and layer 2 for 8 samples at a time. Sample 9 gets layer-2 numbers in one run and layer-1 numbers in the other: different masks, different gradients. (With one dropout layer the order would match.)',
+      fix: 'Draw each mask from a key (seed, step, layer, sample, unit) instead of a stream (dropoutRng keyed), or accept that dropout noise differs, as it would between any two runs.',
+      code: `# a mask that depends on the sample, not on the call order
+g = torch.Generator().manual_seed(hash((seed, step, layer, int(sample_id))))
+mask = (torch.rand(units, generator=g) >= p) / (1 - p)`,
+    },
+  },
+  {
+    id: 'poorer-results-keyed', group: 'batch 32 vs 8 × 4', question: 3,
+    title: '… with keyed dropout masks: equal',
+    config: { ...DIGITS_32_VS_8X4, correction: 'scale_loss', model: { ...DIGITS_32_VS_8X4.model, dropout: 0.2 }, dropoutRng: 'keyed' },
+    expect: { grads: 'rounding', params: 'rounding', causes: ['summation_order'] },
+    text: {
+      see: 'Equal up to rounding again, dropout and all.',
+      why: 'A keyed mask depends only on (seed, step, layer, sample, unit), so every sample gets the same mask whichever micro-batch it lands in.',
+      fix: 'Keyed (counter-based) masks, as JAX’s split keys or Philox offsets give.',
+      code: LOOP_SCALED,
+    },
+  },
+  {
+    id: 'forum-sum', group: 'the forum example', question: 2,
+    title: 'Forum example: sum reduction, lr 0.1',
+    config: { ...FORUM, reduction: 'sum', optimizer: { name: 'sgd', lr: 0.1 } },
+    expect: { grads: 'bitwise', params: 'bitwise', causes: [] },
+    text: {
+      see: 'MLP 4-8-2, ReLU, L1 loss, two samples, one per micro-batch: gradients and parameters are identical.',
+      why: 'A sum over 2 samples is the same sum whether it is taken at once or as 0 + ℓ₁ + ℓ₂ in .grad; with one sample per micro-batch even the grouping is the same, so the bits match.',
+      fix: 'Nothing to fix: reduction="sum" accumulates exactly.',
+      code: `criterion = nn.L1Loss(reduction="sum")
+for x, y in zip(xs, ys):            # one sample per micro-batch
+    criterion(model(x), y).backward()
+optimizer.step()                    # same as one step on both samples`,
+    },
+  },
+  {
+    id: 'forum-mean-lr', group: 'the forum example', question: 8,
+    title: 'Forum example: mean reduction, lr 1.0 vs 0.5',
+    config: { ...FORUM, reduction: 'mean', correction: 'scale_lr', optimizer: { name: 'sgd', lr: 1.0 } },
+    expect: { grads: 'scaled', params: 'bitwise', causes: ['scale_lr'], factor: 2 },
+    text: {
+      see: 'The gradients differ by exactly 2×, yet the parameters are identical.',
+      why: 'The batch of 2 averages: g = (∇ℓ₁ + ∇ℓ₂)/2. Accumulation adds two means of 1: ∇ℓ₁ + ∇ℓ₂ = 2g. SGD with lr 0.5 on 2g moves exactly as lr 1.0 on g.',
+      fix: 'Scaling the lr by 1/k is exact for plain SGD and momentum, not with weight decay or Adam: scale the loss instead.',
+      code: `optimizer = torch.optim.SGD(model.parameters(), lr=1.0 / k)   # only for plain SGD`,
+    },
+  },
+  {
+    id: 'sum-reduction', group: 'the eight questions', question: 2,
+    title: 'Sum reduction: equal up to rounding',
+    config: { ...MOONS, reduction: 'sum', optimizer: { name: 'sgd', lr: 0.01 } },
+    expect: { grads: 'rounding', params: 'rounding', causes: ['summation_order'] },
+    text: {
+      see: 'allclose, but not bitwise: the difference is a few hundred ULPs at most.',
+      why: 'Σ over 32 samples in one chain and (Σ over 8) + (Σ over 8) + … group the same additions differently; float addition is not associative, so the last bits differ.',
+      fix: 'Nothing to fix. Compare with torch.allclose, never with ==. A sum-reduced gradient is m·k times a mean one: lower the lr accordingly.',
+      code: `loss = F.cross_entropy(model(x), y, reduction="sum")   # no / k needed
+loss.backward()`,
+    },
+  },
+  {
+    id: 'dropout', group: 'the eight questions', question: 3,
+    title: 'Dropout: stream masks differ',
+    config: { ...MOONS, correction: 'scale_loss', model: { dropout: 0.3 }, dropoutRng: 'stream' },
+    expect: { grads: 'different', params: 'different', causes: ['dropout_stream'] },
+    text: {
+      see: 'With two dropout layers the gradients differ from the first step.',
+      why: 'Masks come from one generator in call order: layer 1 for all 32, then layer 2 (big batch) vs layers 1 and 2 for 8 samples at a time (accumulation). Same numbers, handed to different units.',
+      fix: 'dropoutRng keyed: masks keyed by (seed, step, layer, sample, unit).',
+      code: LOOP_SCALED,
+    },
+  },
+  {
+    id: 'dropout-keyed', group: 'the eight questions', question: 3,
+    title: 'Dropout: keyed masks are exact',
+    config: { ...MOONS, correction: 'scale_loss', model: { dropout: 0.3 }, dropoutRng: 'keyed' },
+    expect: { grads: 'rounding', params: 'rounding', causes: ['summation_order'] },
+    text: {
+      see: 'Equal up to rounding with dropout on.',
+      why: 'Each sample’s mask depends on its key, not on when it was drawn.',
+      fix: 'This is the fix.',
+      code: LOOP_SCALED,
+    },
+  },
+  {
+    id: 'batchnorm', group: 'the eight questions', question: 4,
+    title: 'BatchNorm: statistics over m, not m·k',
+    config: { ...MOONS, correction: 'scale_loss', model: { norm: 'batchnorm' } },
+    expect: { grads: 'different', params: 'different', causes: ['batchnorm'] },
+    text: {
+      see: 'The gradients differ from step 1, even with the loss scaled.',
+      why: 'BatchNorm normalises each micro-batch with the mean and variance of its 8 samples, not of all 32, so every sample’s output (and gradient) changes; its running statistics are also updated 4 times per step instead of once.',
+      fix: 'LayerNorm (per sample) accumulates exactly; with BatchNorm, accept the difference or use larger micro-batches.',
+      code: `nn.Sequential(nn.Linear(2, 16), nn.LayerNorm(16), nn.Tanh(), ...)   # instead of BatchNorm1d`,
+    },
+  },
+  {
+    id: 'layernorm', group: 'the eight questions', question: 4,
+    title: 'LayerNorm stays exact',
+    config: { ...MOONS, correction: 'scale_loss', model: { norm: 'layernorm' } },
+    expect: { grads: 'rounding', params: 'rounding', causes: ['summation_order'] },
+    text: {
+      see: 'Equal up to rounding.',
+      why: 'LayerNorm normalises each sample over its own features: nothing crosses samples, so splitting the batch changes nothing.',
+      fix: 'This is the fix.',
+      code: LOOP_SCALED,
+    },
+  },
+  {
+    id: 'clipping', group: 'the eight questions', question: 5,
+    title: 'Clipping every micro-batch',
+    config: { ...MOONS, correction: 'scale_loss', clipGradNorm: 0.1, clipPlacement: 'per_micro_batch' },
+    expect: { grads: 'different', params: 'different', causes: ['clip_per_micro_batch'] },
+    text: {
+      see: 'The gradients differ: the accumulated one was clipped on partial sums.',
+      why: 'clip_grad_norm_ inside the micro-batch loop rescales .grad after each backward, so early micro-batches are shrunk again and again; the big batch clips the full gradient once.',
+      fix: 'Clip once, after the last backward, right before optimizer.step() (clipPlacement after_accumulation).',
+      code: `    loss.backward()
+    if (i + 1) % k == 0:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 0.1)   # here, once
+        optimizer.step()
+        optimizer.zero_grad()`,
+    },
+  },
+  {
+    id: 'scheduler', group: 'the eight questions', question: 6,
+    title: 'Scheduler stepped every micro-batch',
+    config: { ...MOONS, correction: 'scale_loss', schedule: { name: 'cosine' }, schedulerStepping: 'per_micro_batch' },
+    expect: { grads: 'rounding', params: 'different', causes: ['scheduler_per_micro_batch'] },
+    text: {
+      see: 'The gradients agree at step 1, but the learning rates do not, so the parameters part.',
+      why: 'scheduler.step() after every backward advances the schedule k = 4 times per optimizer step: the cosine reaches its end after a quarter of the steps.',
+      fix: 'Step the scheduler once per optimizer step.',
+      code: `    if (i + 1) % k == 0:
+        optimizer.step()
+        scheduler.step()          # here, not after every backward
+        optimizer.zero_grad()`,
+    },
+  },
+  {
+    id: 'uneven-last-group', group: 'the eight questions', question: 7,
+    title: 'The last, uneven group',
+    config: { data: { name: 'moons', n: 100 }, correction: 'scale_loss', steps: 8 },
+    expect: { grads: 'different', params: 'different', causes: ['uneven_last_group'] },
+    text: {
+      see: 'Equal until the epoch’s last group (100 = 3 × 32 + 4): there the gradients differ.',
+      why: 'The last group has 4 samples in one micro-batch. Dividing its mean by k = 4 makes its gradient 4× too small; the big batch simply averages its 4 samples.',
+      fix: 'Sum the loss and divide by the number of items in the whole group (correction global_count), or drop the last group.',
+      code: `n = sum(len(y) for _, y in group)                       # items in this group
+for x, y in group:
+    (criterion(model(x), y, reduction="sum") / n).backward()
+optimizer.step(); optimizer.zero_grad()`,
+    },
+  },
+  {
+    id: 'num-items-in-batch', group: 'the eight questions', question: 7,
+    title: 'Variable valid targets: num_items_in_batch',
+    config: { data: { name: 'seed_example', n: 256, maskFraction: 0.5 }, loss: 'mse', correction: 'scale_loss', steps: 20 },
+    expect: { grads: 'different', params: 'different', causes: ['variable_targets'] },
+    text: {
+      see: 'With half the targets masked (as padding tokens are), scaling by 1/k is not enough: the gradients differ.',
+      why: 'Each micro-batch averages over its own number of valid targets nⱼ; (1/k) Σⱼ Sⱼ/nⱼ weights a target in a sparse micro-batch more than one in a dense micro-batch. The big batch divides Σ Sⱼ by Σ nⱼ.',
+      fix: 'Sum the loss and divide by the valid targets of the whole group (correction global_count: the num_items_in_batch fix).',
+      code: `num_items = sum((y != -100).sum() for _, y in group)
+for x, y in group:
+    (F.cross_entropy(model(x), y, reduction="sum", ignore_index=-100) / num_items).backward()`,
+    },
+  },
+  {
+    id: 'scale-lr-weight-decay', group: 'the eight questions', question: 8,
+    title: 'Scaling the lr with weight decay',
+    config: { ...MOONS, correction: 'scale_lr', optimizer: { name: 'sgd', lr: 0.1, weightDecay: 0.05 } },
+    expect: { grads: 'scaled', params: 'different', causes: ['scale_lr', 'scale_lr_weight_decay'], factor: 4 },
+    text: {
+      see: 'Gradients 4× (by design), and this time the parameters differ.',
+      why: 'SGD adds wd·p to the gradient: (lr/4)(4g + wd·p) = lr·g + (lr/4)·wd·p. The data term matches, the decay is 4× too weak.',
+      fix: 'Scale the loss, not the lr, when weight decay is on (or for Adam).',
+      code: LOOP_SCALED,
+    },
+  },
+  {
+    id: 'adam-unscaled', group: 'the eight questions', question: 8,
+    title: 'Adam barely notices the unscaled mean',
+    config: { ...MOONS, optimizer: { name: 'adam', lr: 0.01 } },
+    expect: { grads: 'scaled', params: 'rounding', causes: ['mean_unscaled', 'adam_scale'], factor: 4 },
+    text: {
+      see: 'The gradient is 4× too large, yet the parameters stay within rounding of the big batch’s.',
+      why: 'Adam steps by m/(√v + eps): scaling g by 4 scales m by 4 and √v by 4, so only eps notices. SGD, given the same 4× gradient, steps 4× too far.',
+      fix: 'Still divide the loss by k: correct for every optimizer, and eps then means what you set.',
+      code: LOOP_SCALED,
+    },
+  },
+];
+
+/** The preset with this id, or undefined. */
+export function presetById(id) {
+  return PRESETS.find((p) => p.id === id);
+}

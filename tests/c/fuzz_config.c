@@ -30,6 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     } else {
         if (rc < AL_ERR_PARSE || rc > AL_ERR_STATE) __builtin_trap();
         if (!terminated(e.message, sizeof e.message) || e.message[0] == '\0') __builtin_trap();
+        if (strlen(e.message) >= 200) __builtin_trap(); /* messages stay short */
         if (!terminated(e.field, sizeof e.field)) __builtin_trap();
         if (c.data.inputs || c.data.targets || c.data.mask || c.init) __builtin_trap();
     }

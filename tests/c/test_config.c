@@ -5,6 +5,7 @@
 
 #include "check.h"
 #include "config.h"
+#include "json.h"
 
 static int parse(al_config *c, const char *json, al_error *e) { return al_config_parse(c, json, strlen(json), e); }
 
@@ -428,6 +429,8 @@ TEST(errors_leave_defaults_and_no_allocations) {
     CHECK(al_config_parse(&c, "{\"seed\": -1}", 12, NULL) == AL_ERR_RANGE, "NULL err is allowed");
     CHECK(al_config_parse(NULL, "{}", 2, &e) == AL_ERR_STATE && e.message[0], "NULL config");
     CHECK(al_config_parse(&c, NULL, 5, &e) == AL_ERR_STATE, "NULL text with a length");
+    /* the size limit is checked before a byte is read */
+    CHECK(al_config_parse(&c, "{}", (size_t)JSON_MAX_BYTES + 1, &e) == AL_ERR_LIMIT && e.field[0] == '\0', "too large: %s", e.message);
     /* a successful parse after a failed one clears err */
     CHECK(parse(&c, "{}", &e) == AL_OK && e.code == AL_OK && e.message[0] == '\0', "err cleared");
     al_config_free(&c);

@@ -72,6 +72,10 @@ const SPECS = [
     title: 'Gradient norm ratio ‖accumulated‖ / ‖reference‖',
     yLabel: 'norm ratio',
     note: '1 means both gradients have the same size; k means the accumulated one is k times larger.',
+    range: (u, min, max) => {
+      const [lo, hi] = linearRange(u, Math.min(min, 1), Math.max(max, 1));
+      return [Math.min(lo, 0.5), Math.max(hi, 1.5)];
+    },
     series: [
       { key: 'ratio', label: 'norm ratio', color: COLORS.grad, raw: (r) => r.grad.normRatio },
       { key: 'one', label: 'same size (1)', color: COLORS.one, raw: () => 1, dash: [2, 4], width: 1 },
@@ -79,7 +83,23 @@ const SPECS = [
   },
 ];
 
+// A linear range with some room: nearly constant data (a norm ratio of 1.00000002 at
+// every step) would otherwise get a span of 1e-8 and ticks uPlot cannot lay out.
+function linearRange(u, min, max) {
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
+  const mid = (min + max) / 2;
+  const half = Math.max((max - min) / 2 * 1.1, Math.abs(mid) * 0.05, 1e-6);
+  return [mid - half, mid + half];
+}
+
+// Steps 1..n (at least 1..2, so a single point has an axis).
+function stepRange(u, min, max) {
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return [1, 2];
+  return [Math.min(1, min), Math.max(min + 1, max)];
+}
+
 function logRange(u, min, max) {
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return [LOG_FLOOR, 1];
   const lo = Math.min(LOG_FLOOR, min > 0 ? min : LOG_FLOOR);
   const hi = max > 0 ? max : 1;
   const a = Math.floor(Math.log10(lo));
@@ -99,6 +119,7 @@ function logTickLabels(u, ticks) {
 
 // Grid lines at powers of ten only, at most about six of them.
 function logSplits(u, axisIdx, min, max) {
+  if (!(min > 0) || !(max > 0) || !Number.isFinite(min) || !Number.isFinite(max)) return [];
   const a = Math.round(Math.log10(min));
   const b = Math.round(Math.log10(max));
   const every = Math.max(1, Math.ceil((b - a) / 6));
@@ -115,8 +136,8 @@ function makeChart(spec, host, width) {
     cursor: { sync: { key: 'accumlab-steps' }, points: { size: 7 } },
     legend: { live: true },
     scales: {
-      x: { time: false },
-      y: spec.log ? { distr: 3, range: logRange } : { auto: true },
+      x: { time: false, range: stepRange },
+      y: spec.log ? { distr: 3, range: logRange } : { range: spec.range ?? linearRange },
     },
     axes: [stepAxis(), axis(spec.yLabel, { size: 64, ...(spec.log ? { values: logTickLabels, splits: logSplits } : {}) })],
     series: [

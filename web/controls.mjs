@@ -120,10 +120,15 @@ export function createControls(form, { onChange, onInvalid }) {
     updateRelevance(state) {
       for (const [key, { field }] of fields) field.hidden = !isRelevant(settingFor(key), state);
     },
-    /** Shows a message under a control (opening its section) and marks it invalid. */
-    showError(key, message) {
+    /**
+     * Shows a message under a control (opening its section) and marks it invalid.
+     * `blocking`: the control holds text that is not a value (Run refuses until fixed);
+     * otherwise it is a note about a value that was replaced (from the link, or the engine).
+     */
+    showError(key, message, { blocking = false } = {}) {
       const f = fields.get(key);
       if (!f) return false;
+      f.blocking = blocking;
       f.error.textContent = message;
       f.error.hidden = false;
       f.field.hidden = false;
@@ -136,14 +141,15 @@ export function createControls(form, { onChange, onInvalid }) {
       if (!f) return;
       f.error.textContent = '';
       f.error.hidden = true;
+      f.blocking = false;
       f.control.removeAttribute('aria-invalid');
     },
     clearErrors() {
       for (const key of fields.keys()) api.clearError(key);
     },
-    /** Keys whose controls show an error. */
+    /** Keys whose controls hold text that is not a valid value. */
     invalidKeys() {
-      return [...fields].filter(([, f]) => !f.error.hidden).map(([k]) => k);
+      return [...fields].filter(([, f]) => f.blocking && !f.error.hidden).map(([k]) => k);
     },
     focus(key) {
       fields.get(key)?.control.focus();

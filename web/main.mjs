@@ -2,8 +2,9 @@
 // step records → charts and equality panel, result → verdict. All mutable state lives in
 // the closure of startApp(); the modules it uses keep theirs in their own closures.
 import {
-  PRESETS, configFromState, describeRuns, presetState, settingForField, stateFromURL, urlFromState,
+  configFromState, defaultState, describeRuns, sameState, settingForField, stateFromConfig, stateFromURL, urlFromState,
 } from './state.mjs';
+import { PRESETS } from './wasm/presets.mjs';
 import { createControls } from './controls.mjs';
 import { createCharts } from './charts.mjs';
 import { createPanel } from './panel.mjs';
@@ -18,6 +19,8 @@ function startApp() {
     runs: $('runs-sentence'), run: $('run'), stop: $('stop'), step: $('step'), reset: $('reset'),
     progress: $('progress'), status: $('status'), auto: $('auto'), engineNote: $('engine-note'),
     runError: $('run-error'), panel: $('panel'), charts: $('charts'), configJson: $('config-json'),
+    story: $('story'), storyTitle: $('story-title'), storySee: $('story-see'), storyWhy: $('story-why'),
+    storyFix: $('story-fix'), storyCode: $('story-code'),
   };
 
   // ?simd=0 forces the scalar build, ?simd=1 the SIMD one; it stays in the URL.
@@ -56,36 +59,74 @@ function startApp() {
       settingsChanged(true);
     },
     onInvalid(key, text, reason) {
-      controls.showError(key, `"${text}" ${reason}. Still using the last good value.`);
+      controls.showError(key, `"${text}" ${reason}. Still using the last good value.`, { blocking: true });
       dom.status.textContent = 'A setting is not valid: see the message under it.';
     },
   });
   const charts = createCharts(dom.charts);
   const panel = createPanel(dom.panel, {
     onFix(set) {
-      for (const key of Object.keys(set)) controls.clearError(key);
-      state = { ...state, ...set };
-      controls.setState(state);
-      settingsChanged(true);
-      if (!dom.auto.checked) runAll();
+      applyState({ ...state, ...set });
     },
   });
 
-  // --- presets
-  for (const p of PRESETS) {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.className = 'preset';
-    b.textContent = p.label;
-    b.dataset.preset = p.id;
-    b.addEventListener('click', () => {
-      controls.clearErrors();
-      state = presetState(p);
-      controls.setState(state);
-      settingsChanged(true);
-      if (!dom.auto.checked) runAll();
-    });
-    dom.presets.append(b);
+  // --- presets: the engine's curated experiments (wasm/presets.mjs), grouped
+  const presets = PRESETS.map((p) => ({ ...p, state: stateFromConfig(p.config).state }));
+  const presetButtons = [];
+  function applyState(next) {
+    controls.clearErrors();
+    state = next;
+    controls.setState(state);
+    settingsChanged(true);
+    if (!dom.auto.checked) runAll();
+  }
+  {
+    const groups = [['', [{ id: 'defaults', title: 'Defaults: mean loss, no fix', state: defaultState() }]]];
+    for (const p of presets) {
+      const g = groups.find(([name]) => name === p.group) ?? groups[groups.push([p.group, []]) - 1];
+      g[1].push(p);
+    }
+    for (const [name, list] of groups) {
+      if (name) {
+        const h = document.createElement('h4');
+        h.className = 'preset-group';
+        h.textContent = name;
+        dom.presets.append(h);
+      }
+      const row = document.createElement('div');
+      row.className = 'preset-row';
+      for (const p of list) {
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.className = 'preset';
+        b.textContent = p.title;
+        b.dataset.preset = p.id;
+        b.setAttribute('aria-pressed', 'false');
+        b.addEventListener('click', () => applyState({ ...p.state }));
+        row.append(b);
+        presetButtons.push([b, p]);
+      }
+      dom.presets.append(row);
+    }
+  }
+
+  /** Marks the preset the settings match, and shows its story (what, why, fix). */
+  function renderStory() {
+    let match = null;
+    for (const [b, p] of presetButtons) {
+      const on = sameState(state, p.state);
+      b.setAttribute('aria-pressed', String(on));
+      if (on && !match) match = p;
+    }
+    dom.story.hidden = !match?.text;
+    if (match?.text) {
+      dom.storyTitle.textContent = match.title;
+      dom.storySee.textContent = match.text.see;
+      dom.storyWhy.textContent = match.text.why;
+      dom.storyFix.textContent = match.text.fix;
+      dom.storyCode.textContent = match.text.code ?? '';
+      dom.storyCode.closest('details').hidden = !match.text.code;
+    }
   }
 
   // --- drawing
@@ -134,6 +175,7 @@ function startApp() {
     loss.textContent = ` ${d.loss}`;
     dom.runs.append(ref, `${d.reference}; `, acc, `${d.accumulated}.`, loss);
     dom.configJson.textContent = JSON.stringify(configFromState(state), null, 2);
+    renderStory();
   }
 
   function showURLProblems() {
@@ -228,7 +270,7 @@ function startApp() {
 
   /** Starts a new experiment with the current settings; false if it was refused. */
   async function startFresh(isCurrent) {
-    const bad = controls.invalidKeys().filter((k) => k !== engineErrorKey);
+    const bad = controls.invalidKeys();
     if (bad.length) {
       setPhase(phase === 'running' ? 'paused' : phase, 'Not run: a setting is not valid (see the message under it).');
       controls.focus(bad[0]);

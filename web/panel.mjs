@@ -11,6 +11,7 @@ const METRICS = [
   ['bitwise', 'bitwise equal', 'every float32 is the same bit pattern', (v) => (v ? 'yes' : 'no')],
   ['maxAbsDiff', 'max abs diff', 'largest |a − b|', fmt],
   ['maxRelDiff', 'max rel diff', 'largest |a − b| / |b|', fmt],
+  ['relNormDiff', 'norm-wise diff', '‖a − b‖ / ‖b‖: within rtol counts as rounding even where allclose fails on cancelled sums', fmt],
   ['maxUlp', 'max ULP', 'largest distance in float32 steps (units in the last place)', (v) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : fmt(v))],
   ['cosine', 'cosine', 'direction: 1 = same direction', (v) => (Number.isFinite(v) ? v.toFixed(7) : fmt(v))],
   ['normRatio', 'norm ratio', '‖accumulated‖ / ‖reference‖: 1 = same size', (v) => (Number.isFinite(v) ? v.toFixed(4) : fmt(v))],
@@ -124,13 +125,20 @@ export function createPanel(root, { onFix }) {
     cells[key] = { g, p };
   }
   table.append(thead, tbody);
+  const jump = el('button', 'jump', 'Go to the first difference');
+  jump.type = 'button';
+  jump.hidden = true;
   const stepInfo = el('p', 'step-info', '');
-  eq.append(eqTitle, sliderRow, table, stepInfo);
+  const eqNote = el('p', 'eq-note', 'Both runs are compared after the same optimizer step. Once the parameters differ, '
+    + 'later gradients differ partly because they are taken at different parameters: the first differing step shows the cause.');
+  sliderRow.append(jump);
+  eq.append(eqTitle, sliderRow, table, stepInfo, eqNote);
 
   root.append(verdictBox, eq);
 
   let records = [];
   let follow = true; // the slider follows the newest step until the user moves it
+  let firstDiff = null; // the verdict's first differing step, if any
 
   const showStep = (index) => {
     const r = records[index];
@@ -154,10 +162,17 @@ export function createPanel(root, { onFix }) {
         p.className = `num flag flag--${r.params[key] ? 'yes' : 'no'}`;
       }
     }
-    sliderOut.textContent = `${r.step} / ${records.length}`;
+    sliderOut.textContent = `${r.step} / ${records.length}${r.step === firstDiff ? ' · first difference' : ''}`;
     stepInfo.textContent = `Loss: reference ${fmt(r.lossRef)}, accumulated ${fmt(r.lossAcc)}. `
       + `Learning rate: reference ${fmt(r.lrRef)}, accumulated ${fmt(r.lrAcc)}.`;
   };
+
+  jump.addEventListener('click', () => {
+    if (!firstDiff) return;
+    slider.value = String(firstDiff);
+    follow = false;
+    showStep(firstDiff - 1);
+  });
 
   slider.addEventListener('input', () => {
     const i = Number(slider.value) - 1;
@@ -169,6 +184,8 @@ export function createPanel(root, { onFix }) {
     clear() {
       records = [];
       follow = true;
+      firstDiff = null;
+      jump.hidden = true;
       slider.max = '1';
       slider.value = '1';
       slider.disabled = true;
@@ -183,8 +200,19 @@ export function createPanel(root, { onFix }) {
       showStep(Number(slider.value) - 1);
     },
     stepCount: () => records.length,
-    /** Shows the run's verdict (the engine's result.verdict). */
+    /**
+     * Shows the run's verdict (the engine's result.verdict). When the runs differ, the
+     * table moves to the first differing step, where the cause is visible undisturbed.
+     */
     showVerdict(verdict) {
+      firstDiff = Number.isInteger(verdict.firstDifferentStep) && verdict.firstDifferentStep <= records.length
+        ? verdict.firstDifferentStep : null;
+      jump.hidden = !firstDiff;
+      if (firstDiff) {
+        slider.value = String(firstDiff);
+        follow = false;
+      }
+      showStep(Number(slider.value) - 1);
       const h = headline(verdict);
       verdictBox.className = `verdict verdict--${h.tone}`;
       verdictBox.dataset.grads = verdict.grads;
@@ -204,6 +232,7 @@ export function createPanel(root, { onFix }) {
       for (const c of verdict.causes ?? []) {
         const li = el('li', 'cause');
         li.dataset.cause = c.id;
+        if (c.title) li.append(el('strong', 'cause-title', `${c.title[0].toUpperCase()}${c.title.slice(1)}. `));
         li.append(el('span', 'cause-text', c.text));
         const fixes = FIXES[c.id] ?? [];
         if (fixes.length) {

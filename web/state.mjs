@@ -426,21 +426,49 @@ export const FIXES = {
   adam_scale: [{ label: 'Scale the loss by 1/k', set: { correction: 'scale_loss' } }],
 };
 
-/** Ready-made experiments, one per question of the lab (DESIGN.md). */
-export const PRESETS = [
-  { id: 'mean', label: 'Mean loss, no fix', set: {} },
-  { id: 'scale_loss', label: 'Fix: loss / k', set: { correction: 'scale_loss' } },
-  { id: 'sum', label: 'Sum reduction', set: { reduction: 'sum' } },
-  { id: 'dropout_stream', label: 'Dropout, stream RNG', set: { reduction: 'sum', dropout: 0.5 } },
-  { id: 'dropout_keyed', label: 'Dropout, keyed RNG', set: { reduction: 'sum', dropout: 0.5, rng: 'keyed' } },
-  { id: 'batchnorm', label: 'BatchNorm', set: { reduction: 'sum', norm: 'batchnorm' } },
-  { id: 'clip', label: 'Clip per micro-batch', set: { reduction: 'sum', clip: 0.5, clipAt: 'per_micro_batch' } },
-  { id: 'sched', label: 'Scheduler per micro-batch', set: { correction: 'scale_loss', sched: 'cosine', schedStep: 'per_micro_batch' } },
-  { id: 'uneven', label: 'Uneven last group', set: { correction: 'scale_loss', n: 100, mask: 0.3 } },
-  { id: 'adam', label: 'Adam, mean loss', set: { opt: 'adam' } },
-];
+/**
+ * The state for an engine config (the inverse of configFromState), e.g. for the engine's
+ * presets (wasm/presets.mjs). Fields the page has no control for are returned in
+ * `unsupported` (the state then holds the default for them).
+ */
+export function stateFromConfig(config) {
+  const state = defaultState();
+  const unsupported = [];
+  const get = (path) => path.replace(/\[(\d+)\]/g, '.$1').split('.').reduce((o, p) => (o == null ? undefined : o[p]), config);
+  const used = new Set();
+  for (const s of SETTINGS) {
+    let v = get(s.path);
+    if (s.key === 'hidden') {
+      if (v === undefined) continue;
+      used.add('model.sizes');
+      const expect = modelSizes({ ...state, data: get('data.name') ?? state.data, loss: get('loss') ?? 'auto', hidden: v.slice(1, -1) });
+      if (!sameValue(expect, v)) unsupported.push('model.sizes');
+      state.hidden = v.slice(1, -1);
+      continue;
+    }
+    if (v === undefined) continue;
+    used.add(s.path.replace(/\[\d+\]$/, ''));
+    if (s.key === 'dropout' && Array.isArray(v)) {
+      if (v.some((x) => x !== v[0])) unsupported.push('model.dropout');
+      v = v[0] ?? 0;
+    }
+    const r = parseValue(s, formatValue(s, v));
+    if (r.ok) state[s.key] = r.value;
+    else unsupported.push(s.path);
+  }
+  const walk = (o, prefix) => {
+    for (const [k, v] of Object.entries(o)) {
+      const path = prefix ? `${prefix}.${k}` : k;
+      if (used.has(path)) continue;
+      if (v && typeof v === 'object' && !Array.isArray(v)) walk(v, path);
+      else unsupported.push(path);
+    }
+  };
+  walk(config, '');
+  return { state, unsupported };
+}
 
-/** The state of a preset: defaults plus its settings. */
-export function presetState(preset) {
-  return { ...defaultState(), ...preset.set };
+/** True if two states hold the same values for every setting. */
+export function sameState(a, b) {
+  return SETTINGS.every((s) => sameValue(a[s.key], b[s.key]));
 }

@@ -38,7 +38,7 @@ export async function startLab() {
     page.on('console', (m) => {
       if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
     });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}\n${e.stack}`));
     page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
     page.on('request', (r) => requests.push(r.url()));
     page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
@@ -97,7 +97,7 @@ export async function readPanel(page) {
   return page.evaluate(() => {
     const v = document.getElementById('verdict');
     const cell = (metric, of) => document.querySelector(`tr[data-metric="${metric}"] td[data-of="${of}"]`)?.textContent.trim();
-    const metrics = ['allclose', 'bitwise', 'maxAbsDiff', 'maxRelDiff', 'maxUlp', 'cosine', 'normRatio'];
+    const metrics = ['allclose', 'bitwise', 'maxAbsDiff', 'maxRelDiff', 'relNormDiff', 'maxUlp', 'cosine', 'normRatio'];
     const table = {};
     for (const of of ['grad', 'params']) {
       table[of] = Object.fromEntries(metrics.map((m) => [m, cell(m, of)]));

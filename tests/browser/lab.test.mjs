@@ -1,0 +1,226 @@
+// Browser tests of the lab page: set controls through the UI, run, and check what is shown.
+// Headless Debian Chromium through playwright-core; the site is built from web/ and wasm/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  chartPoints, openLab, openSection, readPanel, run, screenshot, setControl, startLab, waitForVerdict,
+} from './helpers.mjs';
+
+let lab;
+before(async () => { lab = await startLab(); });
+after(async () => { await lab?.close(); });
+
+/** Opens the lab, runs body(page), then checks no console errors and no foreign requests. */
+async function withPage(t, opts, body) {
+  const { page, context, problems, requests } = await lab.newPage(opts);
+  try {
+    await body(page);
+    assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
+    const foreign = requests.filter((u) => !u.startsWith(lab.url) && !u.startsWith('data:'));
+    assert.deepEqual(foreign, [], 'no requests beyond the page\'s own files');
+  } finally {
+    await context.close();
+  }
+}
+
+test('mean reduction without correction at k=4: the verdict says the gradient is 4 times larger', async (t) => {
+  await withPage(t, {}, async (page) => {
+    await openLab(page, lab.url);
+    await setControl(page, 'k', 4);
+    await setControl(page, 'reduction', 'mean');
+    await run(page);
+    const p = await readPanel(page);
+    assert.equal(p.grads, 'scaled');
+    assert.match(p.head, /Not the same/);
+    assert.match(p.head, /4 ×/);
+    assert.equal(p.table.grad.normRatio, '4.0000');
+    assert.equal(p.table.grad.allclose, 'no');
+    assert.equal(p.table.grad.cosine.slice(0, 6), '1.0000');
+    assert.ok(p.causes.includes('mean_unscaled'), `causes: ${p.causes}`);
+    assert.equal(await page.locator('#runs-sentence').innerText(),
+      'Reference: batch 32, 1 backward per step; Accumulated: 4 × batch 8, 4 backwards per step.\n'
+      + 'Each micro-batch loss is a mean over 8 samples, and the 4 gradients are added up without dividing by 4.');
+    // One point per step for both series of every chart.
+    const points = await chartPoints(page);
+    assert.deepEqual(points, {
+      loss: { reference: 20, accumulated: 20 },
+      diff: { gradients: 20, parameters: 20 },
+      ratio: { 'norm ratio': 20, 'same size (1)': 20 },
+    });
+    assert.equal(p.step, '1 / 20 · first difference', 'the table opens at the first differing step');
+    await screenshot(page, 'desktop-mean-unscaled');
+    // The slider scrubs through the steps (keyboard).
+    await page.focus('#step-slider');
+    await page.keyboard.press('End');
+    assert.equal((await readPanel(page)).step, '20 / 20');
+    await page.click('text=Go to the first difference');
+    assert.equal((await readPanel(page)).step, '1 / 20 · first difference');
+  });
+});
+
+test('the fix button for an unscaled mean loss makes the runs agree', async (t) => {
+  await withPage(t, {}, async (page) => {
+    await openLab(page, lab.url);
+    await page.evaluate(() => { document.body.dataset.phase = 'clicked'; });
+    await page.getByRole('button', { name: /Scale the loss by 1\/k/ }).click();
+    await waitForVerdict(page);
+    const p = await readPanel(page);
+    assert.equal(await page.locator('#c-correction').inputValue(), 'scale_loss');
+    assert.ok(['bitwise', 'rounding'].includes(p.grads), p.grads);
+    assert.equal(p.table.grad.allclose, 'yes');
+    assert.match(page.url(), /correction=scale_loss/);
+  });
+});
+
+test('sum reduction: gradients allclose', async (t) => {
+  await withPage(t, {}, async (page) => {
+    await openLab(page, lab.url);
+    await setControl(page, 'reduction', 'sum');
+    // A summed loss is 32 times a mean one: lr 0.1 would make training unstable, and the
+    // engine would then blame amplified rounding. lr 0.01 keeps it stable.
+    await openSection(page, 'optimizer');
+    await setControl(page, 'lr', 0.01);
+    await run(page);
+    const p = await readPanel(page);
+    assert.ok(['bitwise', 'rounding'].includes(p.grads), p.grads);
+    assert.match(p.head, /^Same/);
+    assert.equal(p.step, '20 / 20', 'no difference: the table shows the last step');
+    await page.focus('#step-slider');
+    await page.keyboard.press('Home');
+    const first = await readPanel(page);
+    assert.equal(first.table.grad.allclose, 'yes', 'step 1 gradients are allclose');
+    assert.equal(first.table.grad.bitwise, 'no', 'but not bitwise: the summation order differs');
+    assert.equal(Number(p.table.grad.normRatio).toFixed(3), '1.000');
+    await screenshot(page, 'desktop-sum');
+  });
+});
+
+test('dropout 0.5 with two hidden layers: stream masks differ, keyed masks agree', async (t) => {
+  await withPage(t, {}, async (page) => {
+    await openLab(page, lab.url);
+    await setControl(page, 'correction', 'scale_loss');
+    await openSection(page, 'model');
+    await setControl(page, 'hidden', '16,16');
+    await setControl(page, 'dropout', 0.5);
+    await setControl(page, 'rng', 'stream');
+    await run(page);
+    const stream = await readPanel(page);
+    assert.equal(stream.grads, 'different');
+    assert.equal(stream.table.grad.allclose, 'no');
+    assert.ok(stream.causes.includes('dropout_stream'), `causes: ${stream.causes}`);
+    await screenshot(page, 'desktop-dropout-stream');
+
+    await setControl(page, 'rng', 'keyed');
+    await run(page);
+    const keyed = await readPanel(page);
+    assert.ok(['bitwise', 'rounding'].includes(keyed.grads), keyed.grads);
+    assert.equal(keyed.table.grad.allclose, 'yes');
+    assert.equal(keyed.table.params.allclose, 'yes');
+  });
+});
+
+test('Stop ends a long run mid-way; Step goes one step; Reset clears', async (t) => {
+  await withPage(t, {}, async (page) => {
+    await openLab(page, lab.url);
+    await page.uncheck('#auto');
+    await openSection(page, 'run');
+    await setControl(page, 'steps', 100000);
+    await openSection(page, 'model');
+    await setControl(page, 'hidden', '256,256');
+    await page.click('#run');
+    await page.waitForFunction(() => document.body.dataset.phase === 'running'
+      && Number(document.getElementById('progress').value) >= 2);
+    assert.match(await page.locator('#status').innerText(), /Running: step \d+ of 100000/);
+    await page.click('#stop');
+    await page.waitForFunction(() => document.body.dataset.phase === 'paused');
+    const status = await page.locator('#status').innerText();
+    const at = Number(status.match(/Paused at step (\d+)/)[1]);
+    assert.ok(at >= 2 && at < 100000, status);
+    const points = await chartPoints(page);
+    assert.equal(points.loss.reference, at);
+    assert.equal(points.loss.accumulated, at);
+
+    await page.click('#step');
+    await page.waitForFunction((n) => document.body.dataset.phase === 'paused'
+      && (document.getElementById('status').textContent.includes(`step ${n} of`)), at + 1);
+    assert.equal((await chartPoints(page)).loss.reference, at + 1);
+
+    await page.click('#reset');
+    await page.waitForFunction(() => document.body.dataset.phase === 'idle');
+    assert.equal((await chartPoints(page)).loss.reference, 0);
+    assert.equal((await readPanel(page)).step, '– / –');
+    await page.click('#step');
+    await page.waitForFunction(() => document.body.dataset.phase === 'paused');
+    assert.match((await readPanel(page)).step, /^1 \/ 1/);
+  });
+});
+
+test('an engine error is shown next to the named control and the last results stay', async (t) => {
+  await withPage(t, {}, async (page) => {
+    await openLab(page, lab.url);
+    const before = await readPanel(page);
+    await page.uncheck('#auto');
+    await openSection(page, 'data');
+    await setControl(page, 'data', 'digits');
+    await setControl(page, 'n', 5000);
+    await page.click('#run');
+    const error = page.locator('#e-n');
+    await error.waitFor({ state: 'visible' });
+    assert.match(await error.innerText(), /5000/);
+    assert.equal(await page.locator('#c-n').getAttribute('aria-invalid'), 'true');
+    assert.match(await page.locator('#run-error').innerText(), /Not run/);
+    const after = await readPanel(page);
+    assert.equal(after.grads, before.grads, 'the last good verdict stays');
+    assert.equal((await chartPoints(page)).loss.reference, 20, 'the last good charts stay');
+    await screenshot(page, 'desktop-engine-error');
+    // Fixing the value clears the message and runs.
+    await setControl(page, 'n', 500);
+    assert.equal(await error.isVisible(), false);
+    await run(page);
+    assert.equal((await chartPoints(page)).loss.reference, 20);
+    assert.equal((await readPanel(page)).grads, 'scaled');
+  });
+});
+
+test('a value a control cannot take is refused with a message, keeping the last good one', async (t) => {
+  await withPage(t, {}, async (page) => {
+    await openLab(page, lab.url);
+    await openSection(page, 'optimizer');
+    await setControl(page, 'lr', '-0.5');
+    const error = page.locator('#e-lr');
+    await error.waitFor({ state: 'visible' });
+    assert.match(await error.innerText(), /"-0\.5" is too small; expected a number > 0/);
+    assert.doesNotMatch(page.url(), /lr=/);
+  });
+});
+
+test('phone width (360 px): readable, nothing wider than the screen', async (t) => {
+  await withPage(t, { width: 360, height: 780 }, async (page) => {
+    await openLab(page, lab.url);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
+    const canvasWidths = await page.evaluate(() => [...document.querySelectorAll('.chart canvas')].map((c) => c.getBoundingClientRect().right));
+    for (const r of canvasWidths) assert.ok(r <= 360, `a chart ends at ${r}px`);
+    await screenshot(page, 'phone-mean-unscaled');
+    await page.locator('#verdict').screenshot({ path: 'test-artifacts/phone-verdict.png' });
+  });
+});
+
+test('keyboard: every control has a label and Tab reaches Run', async (t) => {
+  await withPage(t, {}, async (page) => {
+    await openLab(page, lab.url);
+    const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, button')]
+      .filter((e) => !(e.labels?.length || e.getAttribute('aria-label') || e.textContent.trim()))
+      .map((e) => e.id || e.outerHTML.slice(0, 60)));
+    assert.deepEqual(unlabelled, []);
+    await page.focus('#c-m');
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await page.locator('#c-m').inputValue(), '9');
+    let reached = false;
+    for (let i = 0; i < 60 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() => document.activeElement?.id === 'run');
+    }
+    assert.ok(reached, 'Tab reaches the Run button');
+  });
+});

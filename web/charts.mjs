@@ -141,7 +141,8 @@ function makeChart(spec, host, width) {
     },
     axes: [stepAxis(), axis(spec.yLabel, { size: 64, ...(spec.log ? { values: logTickLabels, splits: logSplits } : {}) })],
     series: [
-      { label: 'step', value: (u, v) => (v === null || v === undefined ? '–' : String(v)) },
+      // Without hover, the read-out shows the newest step.
+      { label: 'step', value: (u, v) => { const x = v ?? u.data[0].at(-1); return x === undefined ? '–' : String(x); } },
       ...spec.series.map((s, i) => ({
         label: s.label,
         stroke: s.color,
@@ -149,7 +150,7 @@ function makeChart(spec, host, width) {
         dash: s.dash,
         points: { show: (u) => u.data[0].length <= 60, size: 5, fill: s.color },
         // The read-out shows the true value, not the clamped one.
-        value: (u, v, si, idx) => (idx === null || idx === undefined ? '–' : fmt(raws[i][idx])),
+        value: (u, v, si, idx) => fmt(raws[i][idx ?? raws[i].length - 1]),
       })),
     ],
   };
@@ -193,6 +194,7 @@ export function createCharts(root) {
     frame = 0;
     for (const c of charts) {
       c.plot.setData(c.data);
+      c.plot.setLegend(); // refresh the read-out (the newest step when not hovering)
       const counts = {};
       c.spec.series.forEach((s, i) => {
         counts[s.label] = c.data[i + 1].filter((v) => v !== null && v !== undefined).length;

@@ -15,7 +15,7 @@ const DEBOUNCE_MS = 350;
 function startApp() {
   const $ = (id) => document.getElementById(id);
   const dom = {
-    form: $('settings'), presets: $('presets'), urlMessage: $('url-message'),
+    form: $('settings'), presets: $('presets'), presetsBox: $('presets-box'), urlMessage: $('url-message'),
     runs: $('runs-sentence'), run: $('run'), stop: $('stop'), step: $('step'), reset: $('reset'),
     progress: $('progress'), status: $('status'), auto: $('auto'), engineNote: $('engine-note'),
     runError: $('run-error'), panel: $('panel'), charts: $('charts'), configJson: $('config-json'),
@@ -70,7 +70,10 @@ function startApp() {
     },
   });
 
-  // --- presets: the engine's curated experiments (wasm/presets.mjs), grouped
+  // --- presets: the engine's curated experiments (wasm/presets.mjs), grouped, right after
+  // the four main settings; open on wide screens, one tap away on phones.
+  dom.form.querySelector('.group--lead').after(dom.presetsBox);
+  dom.presetsBox.open = window.matchMedia('(min-width: 900px)').matches;
   const presets = PRESETS.map((p) => ({ ...p, state: stateFromConfig(p.config).state }));
   const presetButtons = [];
   function applyState(next) {

@@ -57,8 +57,8 @@ export const SETTINGS = Object.freeze([
   { key: 'dropout', path: 'model.dropout', type: 'number', min: 0, max: 1, maxOpen: true, default: 0,
     group: 'lead', label: 'Dropout probability', help: 'For every hidden layer; 0 = off.' },
   { key: 'rng', path: 'dropoutRng', type: 'enum', default: 'stream', group: 'lead',
-    options: [['stream', 'stream (one generator, masks in call order)'],
-      ['keyed', 'keyed (mask from seed, step, layer, sample)']],
+    options: [['stream', 'stream (one generator, call order)'],
+      ['keyed', 'keyed (by seed, step, layer, sample)']],
     label: 'Dropout RNG', help: 'Matters only when dropout > 0.' },
 
   // --- fix

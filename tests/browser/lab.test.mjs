@@ -2,8 +2,9 @@
 // Headless Debian Chromium through playwright-core; the site is built from web/ and wasm/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import {
-  chartPoints, openLab, openSection, readPanel, run, screenshot, setControl, startLab, waitForVerdict,
+  ARTIFACTS, chartPoints, openLab, openSection, readPanel, run, screenshot, setControl, startLab, waitForVerdict,
 } from './helpers.mjs';
 
 let lab;
@@ -202,7 +203,10 @@ test('phone width (360 px): readable, nothing wider than the screen', async (t) 
     const canvasWidths = await page.evaluate(() => [...document.querySelectorAll('.chart canvas')].map((c) => c.getBoundingClientRect().right));
     for (const r of canvasWidths) assert.ok(r <= 360, `a chart ends at ${r}px`);
     await screenshot(page, 'phone-mean-unscaled');
-    await page.locator('#verdict').screenshot({ path: 'test-artifacts/phone-verdict.png' });
+    // Parts, at readable size.
+    for (const [sel, name] of [['.sidebar', 'settings'], ['.runs', 'runs'], ['#verdict', 'verdict'], ['.equality', 'equality'], ['.charts-section', 'charts']]) {
+      await page.locator(sel).screenshot({ path: join(ARTIFACTS, `phone-part-${name}.png`) });
+    }
   });
 });
 

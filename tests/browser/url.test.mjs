@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { SETTINGS, defaultState, formatValue, stateFromConfig, urlFromState } from '../../web/state.mjs';
 import { PRESETS } from '../../wasm/presets.mjs';
 import { otherValue } from './values.mjs';
-import { openLab, readPanel, screenshot, setControl, startLab, waitForVerdict } from './helpers.mjs';
+import { openLab, openSection, readPanel, screenshot, setControl, startLab, waitForVerdict } from './helpers.mjs';
 
 let lab;
 before(async () => { lab = await startLab(); });
@@ -153,6 +153,8 @@ test('every engine preset sets its settings, links to them, tells its story and 
 test('phone: a preset with its story', async () => {
   await withPage({ width: 360, height: 780 }, async (page) => {
     await openLab(page, lab.url);
+    assert.equal(await page.locator('#presets-box').getAttribute('open'), null, 'presets start folded on a phone');
+    await openSection(page, 'presets');
     await page.evaluate(() => { document.body.dataset.phase = 'clicked'; });
     await page.click('button[data-preset="dropout"]');
     await waitForVerdict(page);

@@ -61,7 +61,7 @@ const SPECS = [
     title: 'Largest difference between the runs (log scale)',
     yLabel: 'max |difference|',
     log: true,
-    note: `Exact zeros and values below ${LOG_FLOOR.toExponential(0)} are drawn on the bottom line; hover shows the true value.`,
+    note: `A log axis cannot show 0: exact zeros (bitwise equal) and values below ${LOG_FLOOR.toExponential(0)} are drawn on the bottom line, marked ≤${LOG_FLOOR.toExponential(0)}; the read-out shows the true value.`,
     series: [
       { key: 'grad', label: 'gradients', color: COLORS.grad, raw: (r) => r.grad.maxAbsDiff },
       { key: 'params', label: 'parameters', color: COLORS.params, raw: (r) => r.params.maxAbsDiff, dash: [6, 4] },
@@ -113,6 +113,7 @@ function logTickLabels(u, ticks) {
   return ticks.map((t) => {
     if (t === null || t === undefined || t <= 0) return '';
     const e = Math.log10(t);
+    if (Math.abs(t / LOG_FLOOR - 1) < 1e-9) return `≤1e${Math.round(e)}`; // the floor: 0 lands here
     return Math.abs(e - Math.round(e)) < 1e-9 ? `1e${Math.round(e)}` : '';
   });
 }

@@ -213,6 +213,7 @@ export function createPanel(root, { onFix }) {
         follow = false;
       }
       showStep(Number(slider.value) - 1);
+      verdictBox.setAttribute('aria-busy', 'false');
       const h = headline(verdict);
       verdictBox.className = `verdict verdict--${h.tone}`;
       verdictBox.dataset.grads = verdict.grads;
@@ -250,6 +251,7 @@ export function createPanel(root, { onFix }) {
     },
     /** A run is under way: the verdict waits for its end. */
     showRunning(step, total) {
+      verdictBox.setAttribute('aria-busy', 'true');
       verdictBox.className = 'verdict verdict--running';
       delete verdictBox.dataset.grads;
       delete verdictBox.dataset.params;
@@ -259,6 +261,7 @@ export function createPanel(root, { onFix }) {
       causes.replaceChildren();
     },
     showNone(text) {
+      verdictBox.setAttribute('aria-busy', 'false');
       verdictBox.className = 'verdict verdict--none';
       delete verdictBox.dataset.grads;
       delete verdictBox.dataset.params;

@@ -50,6 +50,8 @@ test('mean reduction without correction at k=4: the verdict says the gradient is
     });
     assert.equal(p.step, '1 / 20 · first difference', 'the table opens at the first differing step');
     await screenshot(page, 'desktop-mean-unscaled');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(ARTIFACTS, 'readme.png') }); // the viewport only: web/docs/lab.png
     // The slider scrubs through the steps (keyboard).
     await page.focus('#step-slider');
     await page.keyboard.press('End');

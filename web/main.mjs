@@ -265,8 +265,14 @@ function startApp() {
     const gen = ++generation;
     if (phase === 'running') client.stop();
     chain = chain.then(() => fn(() => gen === generation)).catch((e) => {
-      setPhase(phase === 'running' ? 'paused' : phase, `Unexpected error: ${e.message}`);
-      console.warn(e);
+      // The engine failed mid-run (or the worker did): keep what is on screen, say why,
+      // and start afresh next time.
+      flushQueued();
+      activeRunId = null;
+      experimentKey = null;
+      dom.runError.hidden = false;
+      dom.runError.textContent = `Stopped: ${e.message}`;
+      setPhase(phase === 'failed' ? 'failed' : 'done', 'Stopped by an error (see above).');
     });
     return chain;
   }

@@ -128,6 +128,8 @@ test('Stop ends a long run mid-way; Step goes one step; Reset clears', async (t)
     await page.uncheck('#auto');
     await openSection(page, 'run');
     await setControl(page, 'steps', 100000);
+    // Re-running automatically is off: the results are marked as belonging to older settings.
+    assert.match(await page.locator('.stale-note').innerText(), /Settings changed since this run.*Press Run/);
     await openSection(page, 'model');
     await setControl(page, 'hidden', '256,256');
     await page.click('#run');

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { SETTINGS, defaultState, formatValue, stateFromConfig, urlFromState } from '../../web/state.mjs';
 import { PRESETS } from '../../wasm/presets.mjs';
 import { otherValue } from './values.mjs';
-import { openLab, openSection, readPanel, screenshot, setControl, startLab, waitForVerdict } from './helpers.mjs';
+import { join } from 'node:path';
+import { ARTIFACTS, openLab, openSection, readPanel, screenshot, setControl, startLab, waitForVerdict } from './helpers.mjs';
 
 let lab;
 before(async () => { lab = await startLab(); });
@@ -160,5 +161,6 @@ test('phone: a preset with its story', async () => {
     await waitForVerdict(page);
     assert.equal(await page.locator('#story').isVisible(), true);
     await screenshot(page, 'phone-dropout-stream');
+    await page.locator('#story').screenshot({ path: join(ARTIFACTS, 'phone-part-story.png') });
   });
 });

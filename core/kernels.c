@@ -1,84 +1,236 @@
-/* core/kernels.c — register-blocked GEMM on 4-lane vectors (see kernels.h for the contract).
+/* core/kernels.c — packed, register-blocked GEMM on 4-lane vectors (see kernels.h for the
+ * contract: every C[i][j] sums k = 0..K-1 in order into one float that starts at 0, then is
+ * stored, or added to C once).
  *
- * One kernel serves A·B and Aᵀ·B: element a(i, k) of the left operand is
- * A[i * si + k * sk] (A·B: si = K, sk = 1; Aᵀ·B: si = 1, sk = M). A 4x8 block of C lives
- * in eight vector accumulators; each step over k broadcasts four values of A and loads
- * eight of B's row k. Each lane sums over k in order, which is what makes the result
- * identical to the naive loops.
+ * Operands are read through strides, so one driver serves the three forms:
+ *   a(i, k) = A[i·si + k·sk]      A·B, A·Bᵀ: si = K, sk = 1;   Aᵀ·B: si = 1, sk = M
+ *   b(k, j) = B[k·bk + j·bj]      A·B, Aᵀ·B: bk = N, bj = 1;   A·Bᵀ: bk = 1, bj = K
+ * The driver walks C in column panels of NR = 8. Each panel of B (K rows of 8) is first
+ * packed contiguously (k-major, 8 floats per k), so the micro-kernel streams it from L1
+ * whatever N is (rows of B N floats apart map to few cache sets when N·4 is a multiple of
+ * a large power of two). A·Bᵀ packs into the caller's scratch, A·B and Aᵀ·B into a bounded
+ * stack buffer (K <= KC; longer K reads B in place, which is slower but the same bits).
+ * The 4x8 micro-kernel keeps C's block in eight vector accumulators: each k broadcasts four
+ * values of A and loads eight of B. Rows left over use a 1x8 kernel; columns left over
+ * (N % 8) a 4-lane and a scalar path. Every path vectorises across j only, so each lane
+ * sums over k in order: the same bits as the naive loops, in every build.
  */
 #include "kernels.h"
 #include "simd.h"
 
-static inline void store_block(float *c, v4 acc, int accumulate) {
+#define MR 4        /* rows of the register block */
+#define NR 8        /* columns of the register block and of a packed panel of B */
+
+static inline void store4(float *c, v4 acc, int accumulate) {
     if (accumulate) acc = v4_add(v4_load(c), acc);
     v4_store(c, acc);
 }
 
-/* C[i0..i0+4)[j0..j0+8) */
-static void block_4x8(float *C, const float *A, const float *B, int si, int sk, int N, int K,
-                      int i0, int j0, int accumulate) {
+/* The 4x8 block: C[0..4)[0..8) (+)= a(0..4, k) · b(k, 0..8) over k < K, b's rows ldb floats
+ * apart. Two forms of the A side, both with plain pointer bumps in the loop (Emscripten
+ * builds without loop strength reduction, so a k·stride product would stay in the loop):
+ * rows: a(r, k) = a[r·si + k] (A·B, A·Bᵀ);  cols: a(r, k) = a[k·sk + r] (Aᵀ·B). */
+#define BLOCK_4x8_STEP(x0, x1, x2, x3)                                                    \
+    do {                                                                                  \
+        v4 b0 = v4_load(b), b1 = v4_load(b + 4), x;                                       \
+        x = v4_splat(x0); c00 = v4_add(c00, v4_mul(x, b0)); c01 = v4_add(c01, v4_mul(x, b1)); \
+        x = v4_splat(x1); c10 = v4_add(c10, v4_mul(x, b0)); c11 = v4_add(c11, v4_mul(x, b1)); \
+        x = v4_splat(x2); c20 = v4_add(c20, v4_mul(x, b0)); c21 = v4_add(c21, v4_mul(x, b1)); \
+        x = v4_splat(x3); c30 = v4_add(c30, v4_mul(x, b0)); c31 = v4_add(c31, v4_mul(x, b1)); \
+        b += ldb;                                                                         \
+    } while (0)
+
+#define BLOCK_4x8_STORE()                                                                 \
+    do {                                                                                  \
+        store4(c, c00, accumulate); store4(c + 4, c01, accumulate); c += ldc;             \
+        store4(c, c10, accumulate); store4(c + 4, c11, accumulate); c += ldc;             \
+        store4(c, c20, accumulate); store4(c + 4, c21, accumulate); c += ldc;             \
+        store4(c, c30, accumulate); store4(c + 4, c31, accumulate);                       \
+    } while (0)
+
+static void kernel_4x8_rows(float *c, int ldc, const float *a, int si, const float *b, int ldb,
+                            int K, int accumulate) {
     v4 c00 = v4_splat(0.0f), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-    const float *a = A + (long)i0 * si;
-    const float *b = B + j0;
-    for (int k = 0; k < K; k++, a += sk, b += N) {
-        v4 b0 = v4_load(b), b1 = v4_load(b + 4);
-        v4 a0 = v4_splat(a[0]), a1 = v4_splat(a[si]), a2 = v4_splat(a[2 * si]), a3 = v4_splat(a[3 * si]);
-        c00 = v4_add(c00, v4_mul(a0, b0)); c01 = v4_add(c01, v4_mul(a0, b1));
-        c10 = v4_add(c10, v4_mul(a1, b0)); c11 = v4_add(c11, v4_mul(a1, b1));
-        c20 = v4_add(c20, v4_mul(a2, b0)); c21 = v4_add(c21, v4_mul(a2, b1));
-        c30 = v4_add(c30, v4_mul(a3, b0)); c31 = v4_add(c31, v4_mul(a3, b1));
+    const float *a0 = a, *a1 = a0 + si, *a2 = a1 + si, *a3 = a2 + si;
+    for (int k = 0; k < K; k++) BLOCK_4x8_STEP(a0[k], a1[k], a2[k], a3[k]);
+    BLOCK_4x8_STORE();
+}
+
+static void kernel_4x8_cols(float *c, int ldc, const float *a, int sk, const float *b, int ldb,
+                            int K, int accumulate) {
+    v4 c00 = v4_splat(0.0f), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    for (int k = 0; k < K; k++, a += sk) BLOCK_4x8_STEP(a[0], a[1], a[2], a[3]);
+    BLOCK_4x8_STORE();
+}
+
+/* both operands packed: a (K, 4), b (K, 8), contiguous: constant offsets only */
+static void kernel_4x8_packed(float *c, int ldc, const float *a, const float *b, int K, int accumulate) {
+    v4 c00 = v4_splat(0.0f), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    const int ldb = NR;
+    for (int k = 0; k < K; k++, a += MR) BLOCK_4x8_STEP(a[0], a[1], a[2], a[3]);
+    BLOCK_4x8_STORE();
+}
+
+/* one row: C[0][0..8) (+)= a(0, k) · b(k, 0..8) */
+static void kernel_1x8(float *c, const float *a, int sk, const float *b, int ldb, int K, int accumulate) {
+    v4 c0 = v4_splat(0.0f), c1 = c0;
+    for (int k = 0; k < K; k++, b += ldb) {
+        v4 x = v4_splat(a[(long)k * sk]);
+        c0 = v4_add(c0, v4_mul(x, v4_load(b)));
+        c1 = v4_add(c1, v4_mul(x, v4_load(b + 4)));
     }
-    float *c = C + (long)i0 * N + j0;
-    store_block(c, c00, accumulate); store_block(c + 4, c01, accumulate); c += N;
-    store_block(c, c10, accumulate); store_block(c + 4, c11, accumulate); c += N;
-    store_block(c, c20, accumulate); store_block(c + 4, c21, accumulate); c += N;
-    store_block(c, c30, accumulate); store_block(c + 4, c31, accumulate);
+    store4(c, c0, accumulate);
+    store4(c + 4, c1, accumulate);
 }
 
-/* C[i][j0..j0+4) for one row i */
-static void block_1x4(float *C, const float *A, const float *B, int si, int sk, int N, int K,
-                      int i, int j0, int accumulate) {
+/* one row, four columns of B read in place: b(k, j) = B[k·bk + j·bj] */
+static void row_4(float *c, const float *a, int sk, const float *B, long bk, long bj, int K, int accumulate) {
     v4 acc = v4_splat(0.0f);
-    const float *a = A + (long)i * si;
-    const float *b = B + j0;
-    for (int k = 0; k < K; k++, a += sk, b += N) acc = v4_add(acc, v4_mul(v4_splat(a[0]), v4_load(b)));
-    store_block(C + (long)i * N + j0, acc, accumulate);
+    if (bj == 1) {
+        for (int k = 0; k < K; k++) acc = v4_add(acc, v4_mul(v4_splat(a[(long)k * sk]), v4_load(B + k * bk)));
+    } else {
+        for (int k = 0; k < K; k++) {
+            float t[4];
+            for (int q = 0; q < 4; q++) t[q] = B[k * bk + q * bj];
+            acc = v4_add(acc, v4_mul(v4_splat(a[(long)k * sk]), v4_load(t)));
+        }
+    }
+    store4(c, acc, accumulate);
 }
 
-/* C[i][j] alone: the columns left over after the vector blocks */
-static void element(float *C, const float *A, const float *B, int si, int sk, int N, int K,
-                    int i, int j, int accumulate) {
+/* one element */
+static void element(float *c, const float *a, int sk, const float *B, long bk, int K, int accumulate) {
     float acc = 0.0f;
-    const float *a = A + (long)i * si;
-    const float *b = B + j;
-    for (int k = 0; k < K; k++, a += sk, b += N) acc += a[0] * b[0];
-    float *c = C + (long)i * N + j;
+    for (int k = 0; k < K; k++) acc += a[(long)k * sk] * B[k * bk];
     *c = accumulate ? *c + acc : acc;
 }
 
-static void gemm_strided(float *C, const float *A, const float *B, int si, int sk,
-                         int M, int N, int K, int accumulate) {
-    int M4 = M - M % 4, N8 = N - N % 8, N4 = N - N % 4;
-    for (int i = 0; i < M4; i += 4)
-        for (int j = 0; j < N8; j += 8) block_4x8(C, A, B, si, sk, N, K, i, j, accumulate);
-    for (int i = 0; i < M; i++) {
-        int j = i < M4 ? N8 : 0; /* rows of full 4-blocks already have columns [0, N8) */
-        for (; j < N4; j += 4) block_1x4(C, A, B, si, sk, N, K, i, j, accumulate);
-        for (; j < N; j++) element(C, A, B, si, sk, N, K, i, j, accumulate);
+/* p (K, 8) = b(k, j0..j0+8) */
+static void pack_panel(float *p, const float *B, long bk, long bj, int K) {
+    if (bj == 1) {
+        for (int k = 0; k < K; k++, p += NR) {
+            const float *r = B + k * bk;
+            v4_store(p, v4_load(r));
+            v4_store(p + 4, v4_load(r + 4));
+        }
+    } else {
+        /* transposing: eight rows of the (N, K) operand, read along k */
+        const float *r0 = B, *r1 = B + bj, *r2 = B + 2 * bj, *r3 = B + 3 * bj;
+        const float *r4 = B + 4 * bj, *r5 = B + 5 * bj, *r6 = B + 6 * bj, *r7 = B + 7 * bj;
+        for (int k = 0; k < K; k++, p += NR) {
+            p[0] = r0[k]; p[1] = r1[k]; p[2] = r2[k]; p[3] = r3[k];
+            p[4] = r4[k]; p[5] = r5[k]; p[6] = r6[k]; p[7] = r7[k];
+        }
     }
 }
 
+/* Aᵀ·B's left operand, rows i0..i0+mc (mc a multiple of 4): panel q at p + q·K·4 holds
+ * a(i0+4q .. i0+4q+4, k) k-major. Reads mc contiguous floats per k. */
+static void pack_cols(float *p, const float *a, long sk, int K, int mc) {
+    for (int k = 0; k < K; k++, a += sk)
+        for (int q = 0; q < mc / MR; q++) v4_store(p + ((long)q * K + k) * MR, v4_load(a + q * MR));
+}
+
+/* The edges: rows M4..M of the column panels below N8 (1x8), then columns N8..N of every row
+ * (4 lanes, then scalar). b(k, j) read in place, or from packed panels where given. */
+static void edges(float *C, const float *A, long si, long sk, const float *B, long bk, long bj,
+                  int M, int N, int K, int accumulate) {
+    int M4 = M - M % MR, N8 = N - N % NR, N4 = N - N % 4;
+    if (bj == 1)
+        for (int i = M4; i < M; i++)
+            for (int j = 0; j < N8; j += NR)
+                kernel_1x8(C + (long)i * N + j, A + i * si, (int)sk, B + j, (int)bk, K, accumulate);
+    for (int i = 0; i < M; i++) {
+        const float *a = A + i * si;
+        float *c = C + (long)i * N;
+        int j = N8;
+        for (; j < N4; j += 4) row_4(c + j, a, (int)sk, B + j * bj, bk, bj, K, accumulate);
+        for (; j < N; j++) element(c + j, a, (int)sk, B + j * bj, bk, K, accumulate);
+    }
+}
+
+/* A·B and A·Bᵀ: a(i, k) = A[i·si + k]. Column panels outer: a block of nc columns of B is
+ * packed into bbuf (as many panels of K·8 as bcap floats hold; bcap < K·8 reads B in place,
+ * only with bj == 1), then every 4-row block of A runs over it. */
+static void gemm_rows(float *C, const float *A, long si, const float *B, long bk, long bj,
+                      float *bbuf, long bcap, int M, int N, int K, int accumulate) {
+    int M4 = M - M % MR, N8 = N - N % NR;
+    int packed = K > 0 && bcap >= (long)K * NR;
+    int nc = packed ? (int)(bcap / ((long)K * NR)) * NR : NR;
+    if (nc > N8) nc = N8;
+    for (int jc = 0; jc < N8; jc += nc) {
+        int w = N8 - jc < nc ? N8 - jc : nc;
+        const float *bp = B + jc * bj;   /* panel p at bp + p·pstride, rows ldb apart */
+        long pstride = NR * bj;
+        int ldb = (int)bk;
+        if (packed) {
+            for (int p = 0; p < w / NR; p++) pack_panel(bbuf + (long)p * K * NR, bp + p * NR * bj, bk, bj, K);
+            bp = bbuf;
+            pstride = (long)K * NR;
+            ldb = NR;
+        }
+        for (int i = 0; i < M4; i += MR) {
+            float *c = C + (long)i * N + jc;
+            for (int p = 0; p < w / NR; p++, c += NR)
+                kernel_4x8_rows(c, N, A + i * si, (int)si, bp + p * pstride, ldb, K, accumulate);
+        }
+        if (bj != 1)   /* the edge rows need B's panels packed: do them here */
+            for (int i = M4; i < M; i++)
+                for (int p = 0; p < w / NR; p++)
+                    kernel_1x8(C + (long)i * N + jc + p * NR, A + i * si, 1, bp + p * pstride, ldb, K, accumulate);
+    }
+    edges(C, A, si, 1, B, bk, bj, M, N, K, accumulate);
+}
+
+/* Aᵀ·B: a(i, k) = A[k·sk + i], B (K, N) row-major. Row blocks outer: mc rows of A are packed
+ * once into abuf (acap floats, 4-row panels k-major), then for each column panel of B, packed
+ * into bbuf (K·8 floats), every panel of A runs over it. Without buffers (abuf NULL): in place. */
+static void gemm_cols(float *C, const float *A, long sk, const float *B, float *abuf, long acap,
+                      float *bbuf, int M, int N, int K, int accumulate) {
+    int M4 = M - M % MR, N8 = N - N % NR;
+    int mc = abuf && K > 0 ? (int)(acap / K) / MR * MR : 0;
+    if (mc > 64) mc = 64;   /* keep the block of A (and a panel of B) within L1 */
+    if (mc == 0) {
+        for (int j = 0; j < N8; j += NR)
+            for (int i = 0; i < M4; i += MR)
+                kernel_4x8_cols(C + (long)i * N + j, N, A + i, (int)sk, B + j, N, K, accumulate);
+    } else {
+        for (int ic = 0; ic < M4; ic += mc) {
+            int h = M4 - ic < mc ? M4 - ic : mc;
+            pack_cols(abuf, A + ic, sk, K, h);
+            for (int j = 0; j < N8; j += NR) {
+                pack_panel(bbuf, B + j, N, 1, K);
+                for (int q = 0; q < h / MR; q++)
+                    kernel_4x8_packed(C + (long)(ic + q * MR) * N + j, N, abuf + (long)q * K * MR, bbuf, K, accumulate);
+            }
+        }
+    }
+    edges(C, A, 1, sk, B, N, 1, M, N, K, accumulate);
+}
+
+/* Stack buffers (KiB: 32 for B, 32 for A, within L1 together only partly: A·B's block of B
+ * stays in L1 with four rows of A; Aᵀ·B's block of A stays in L1 with one panel of B).
+ * K > BCAP / 8 reads the operands in place: the same bits, slower. */
+#define BCAP 8192
+#define ACAP 8192
+/* Below this many rows a panel of B is used too few times to pay for packing it. */
+#define PACK_MIN_M 8
+
 void al_gemm_nn(float *C, const float *A, const float *B, int M, int N, int K, int accumulate) {
-    gemm_strided(C, A, B, K, 1, M, N, K, accumulate);
+    float bbuf[BCAP];
+    gemm_rows(C, A, K, B, N, 1, bbuf, M >= PACK_MIN_M ? BCAP : 0, M, N, K, accumulate);
 }
 
 void al_gemm_tn(float *C, const float *A, const float *B, int M, int N, int K, int accumulate) {
-    gemm_strided(C, A, B, 1, M, M, N, K, accumulate);
+    float bbuf[BCAP], abuf[ACAP];
+    int pack = M >= PACK_MIN_M && (long)K * NR <= BCAP;
+    gemm_cols(C, A, M, B, pack ? abuf : 0, ACAP, bbuf, M, N, K, accumulate);
 }
 
 void al_gemm_nt(float *C, const float *A, const float *B, float *pack, int M, int N, int K, int accumulate) {
-    /* pack Bᵀ (K, N) so the columns of C are contiguous in memory; O(N·K) against O(M·N·K) */
-    for (int j = 0; j < N; j++)
-        for (int k = 0; k < K; k++) pack[(long)k * N + j] = B[(long)j * K + k];
-    gemm_strided(C, A, pack, K, 1, M, N, K, accumulate);
+    /* B is (N, K): pack it (transposing) into the caller's (K, N) scratch, in blocks of
+     * panels that stay in L2 (64K floats), at least one panel */
+    long cap = (long)K * N, want = 65536;
+    if (want < (long)K * NR) want = (long)K * NR;
+    gemm_rows(C, A, K, B, 1, K, pack, cap < want ? cap : want, M, N, K, accumulate);
 }

@@ -23,7 +23,7 @@ EMFLAGS := -O3 -fno-slp-vectorize -std=c11 -ffp-contract=off -fno-math-errno --n
            -sEXPORTED_FUNCTIONS=$(EXPORTS) -sERROR_ON_UNDEFINED_SYMBOLS=1
 export NODE_PATH := /usr/share/nodejs
 
-.PHONY: all wasm native test test-c test-node test-browser fuzz site serve bench dist clean help deps
+.PHONY: all wasm native test test-c test-node test-browser fuzz site serve bench bench-build bench-browser dist clean help deps
 
 all: wasm native ## build both wasm modules and the native test binaries
 
@@ -81,6 +81,27 @@ site: wasm ## assemble the static page into build/site
 
 serve: deps site ## build and serve the lab on http://127.0.0.1:8000/
 	node web/tools/serve.mjs build/site 8000
+
+# ---- benchmarks (bench/, BENCHMARKS.md) ----
+# bench_step.c drives the core's internal API; built three ways from the same C: SIMD wasm,
+# scalar wasm, and native (gcc -O2 -msse2 -ffp-contract=off: 128-bit vectors, no FMA).
+BENCH_EMFLAGS := -O3 -fno-slp-vectorize -std=c11 -ffp-contract=off -fno-math-errno --no-entry -sSTANDALONE_WASM \
+           -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=16MB -sMAXIMUM_MEMORY=1GB -sTOTAL_STACK=1MB -sERROR_ON_UNDEFINED_SYMBOLS=1
+BENCH_BINS := $(BUILD)/bench/bench.wasm $(BUILD)/bench/bench-scalar.wasm $(BUILD)/bench/bench_native
+bench-build: $(BENCH_BINS)
+$(BUILD)/bench/bench.wasm: bench/bench_step.c $(CORE_SRC) $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	$(EMCC) $(BENCH_EMFLAGS) -msimd128 bench/bench_step.c $(CORE_SRC) -o $@
+$(BUILD)/bench/bench-scalar.wasm: bench/bench_step.c $(CORE_SRC) $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	$(EMCC) $(BENCH_EMFLAGS) bench/bench_step.c $(CORE_SRC) -o $@
+$(BUILD)/bench/bench_native: bench/bench_native.c bench/bench_step.c $(CORE_SRC) $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -msse2 -ffp-contract=off -fno-math-errno -Icore bench/bench_native.c bench/bench_step.c $(CORE_SRC) -lm -o $@
+bench: wasm $(BENCH_BINS) ## speed: accumlab (SIMD, scalar, native) vs tfjs; writes build/bench/result.json
+	node bench/run.mjs
+bench-browser: wasm ## time typical lab configs in headless Chromium
+	node bench/browser.mjs
 
 clean:
 	rm -rf $(BUILD) wasm/*.wasm dist

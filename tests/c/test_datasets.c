@@ -264,6 +264,39 @@ TEST(out_of_range_requests_are_rejected) {
     CHECK(al_dataset_make(AL_DATA_MOONS, 1, 0.0, 1, x, y) == 0, "n = 1 is fine");
 }
 
+/* Golden hashes: FNV-1a 64 over the bytes of x then y (little-endian floats) of each set
+ * made with n = 5000 (digits: 1797), noise 0.1, seed 12345. The same numbers must come out
+ * of every build (native, wasm SIMD, wasm scalar); recorded from the native build. */
+static uint64_t dataset_hash(al_data_name name) {
+    al_data_shape s = al_dataset_shape(name);
+    int n = name == AL_DATA_DIGITS ? AL_DIGITS_N : 5000;
+    size_t nx = (size_t)n * (size_t)s.inputs, ny = (size_t)n * (size_t)s.targets;
+    float *x = calloc(nx, sizeof(float)), *y = calloc(ny, sizeof(float));
+    uint64_t h = 0xcbf29ce484222325ull;
+    if (x && y && al_dataset_make(name, n, 0.1, 12345, x, y) == 0) {
+        for (size_t i = 0; i < nx + ny; i++) {
+            uint32_t u;
+            memcpy(&u, i < nx ? &x[i] : &y[i - nx], 4);
+            for (int b = 0; b < 4; b++) { h ^= (u >> (8 * b)) & 0xffu; h *= 0x100000001b3ull; }
+        }
+    }
+    free(x); free(y);
+    return h;
+}
+
+TEST(golden_hashes_match_recorded_values) {
+    static const uint64_t expected[AL_DATA_EXPLICIT] = {
+        0x7288c5392e9b5313ull, 0x637dcf8e845dfb49ull, 0xd6efe586d5544c90ull, 0x94028ab1b37f39a1ull,
+        0xc4196fccffc095bdull, 0x4bf14536bb13242eull, 0x3930cad17738f713ull, 0xa203829d5fb4ddfaull,
+    };
+    for (int k = 0; k < AL_DATA_EXPLICIT; k++) {
+        uint64_t h = dataset_hash((al_data_name)k);
+        printf("  golden %-12s 0x%016llx\n", NAMES[k], (unsigned long long)h);
+        CHECK(h == expected[k], "golden %s: 0x%016llx, recorded 0x%016llx", NAMES[k],
+              (unsigned long long)h, (unsigned long long)expected[k]);
+    }
+}
+
 int main(void) {
     RUN(shapes_match_the_table);
     RUN(same_seed_same_bits_different_seed_different_data);
@@ -273,5 +306,6 @@ int main(void) {
     RUN(digits_rows_match_the_csv);
     RUN(digits_noise_is_added_only_when_positive);
     RUN(out_of_range_requests_are_rejected);
+    RUN(golden_hashes_match_recorded_values);
     return check_summary("datasets");
 }

@@ -9,6 +9,7 @@ import { createControls } from './controls.mjs';
 import { createCharts } from './charts.mjs';
 import { createPanel } from './panel.mjs';
 import { createClient } from './client.mjs';
+import { createEngineWorker } from './engine-host.mjs';
 
 const DEBOUNCE_MS = 350;
 
@@ -40,7 +41,7 @@ function startApp() {
   let queued = []; // step records not drawn yet
   let frame = 0;
 
-  const worker = new Worker(new URL('./worker.mjs', import.meta.url), { type: 'module' });
+  const worker = createEngineWorker();
   const client = createClient(worker, {
     onStep(record, id) {
       if (id !== activeRunId) return;

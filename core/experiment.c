@@ -507,7 +507,10 @@ void al_experiment_verdict(const al_experiment *e, al_verdict *out) {
         if (e->saw_lr_differ) causes |= AL_CAUSE_SCHEDULER_PER_MICRO_BATCH;
         if (e->saw_uneven && mean && c->correction != AL_CORR_GLOBAL_COUNT) causes |= AL_CAUSE_UNEVEN_LAST_GROUP;
         if (e->saw_unequal_counts && mean && c->correction != AL_CORR_GLOBAL_COUNT) causes |= AL_CAUSE_VARIABLE_TARGETS;
-        if (causes == 0 && e->first_category <= AL_GRADS_ROUNDING) causes |= AL_CAUSE_AMPLIFIED_ROUNDING;
+        /* rounding that grew over the steps: only when nothing else explains it, and not
+         * for a run that blew up (divergence is the explanation then) */
+        if (causes == 0 && !e->v.diverged_step && e->first_category <= AL_GRADS_ROUNDING)
+            causes |= AL_CAUSE_AMPLIFIED_ROUNDING;
     } else if (e->v.grads == AL_GRADS_ROUNDING || e->v.params == AL_PARAMS_ROUNDING) {
         causes |= AL_CAUSE_SUMMATION_ORDER;
     }

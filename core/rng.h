@@ -4,7 +4,9 @@
  * the mix64 finaliser. Floats take the top 24 bits: u = (x >> 40) * 2^-24, in [0, 1).
  * Independent streams for one experiment seed: state = al_mix64(seed ^ (stream * 0xD1B54A32D192ED03)).
  * Keyed draws (counter-based): u = top 24 bits of
- *   mix64(mix64(mix64(mix64(mix64(seed) ^ step) ^ layer) ^ sample) ^ unit).
+ *   mix64(mix64(mix64(mix64(mix64(seed) ^ step) ^ (layer + 0x9E3779B97F4A7C15)) ^ sample)
+ *         ^ (unit + 0x632BE59BD9B4E019))
+ * (the constants keep layer 0 / unit 0 from cancelling against step or sample).
  * First outputs for al_rng_seed(&r, 42): 0xbdd732262feb6e95 0x28efe333b266f103 0x47526757130f9f52 0x581ce1ff0e4ae394 0x09bc585a244823f2 (tests/c/test_rng.c).
  */
 #ifndef ACCUMLAB_RNG_H
@@ -24,6 +26,8 @@ float al_rng_uniform(al_rng *r);                                 /* [0, 1), 24 b
 float al_rng_range(al_rng *r, float lo, float hi);               /* lo + (hi - lo) * u */
 float al_rng_normal(al_rng *r);  /* approx N(0,1): sum of 12 uniforms - 6 (no libm: same bits everywhere) */
 uint32_t al_rng_below(al_rng *r, uint32_t n);                    /* uniform integer in [0, n), n >= 1 */
+/* Keyed uniform (formula above): a dropout mask bit depends on its key only, never on how
+ * a batch was split into micro-batches. */
 float al_keyed_uniform(uint64_t seed, uint64_t step, uint64_t layer, uint64_t sample, uint64_t unit);
 
 #endif

@@ -479,6 +479,8 @@ TEST(a_divergent_run_ends_with_the_step_and_verdict_diverged) {
     CHECK(r.n == r.v.diverged_step - 1, "%d records before the divergent step %d", r.n, r.v.diverged_step);
     CHECK(r.v.params == AL_PARAMS_DIVERGED, "params %d", r.v.params);
     CHECK(has(&r, AL_CAUSE_DIVERGED), "causes %#x", r.v.causes);
+    /* a run that blew up is explained by its divergence, not by "rounding amplified" */
+    CHECK(!has(&r, AL_CAUSE_AMPLIFIED_ROUNDING), "causes %#x", r.v.causes);
     for (int s = 0; s < r.n; s++)
         CHECK(isfinite(r.rec[s].loss_ref) && isfinite(r.rec[s].loss_acc), "finite losses before divergence");
     done(&r);

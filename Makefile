@@ -82,6 +82,11 @@ site: wasm ## assemble the static page into build/site
 serve: deps site ## build and serve the lab on http://127.0.0.1:8000/
 	node web/tools/serve.mjs build/site 8000
 
+# One self-contained file (scripts, styles, both wasm builds inlined): opens from disk,
+# uploads to a learning platform. web/tools/build-dist.mjs says how.
+dist: deps wasm ## the single-file lab: dist/accumlab.html
+	node web/tools/build-dist.mjs
+
 # ---- benchmarks (bench/, BENCHMARKS.md) ----
 # bench_step.c drives the core's internal API; built three ways from the same C: SIMD wasm,
 # scalar wasm, and native (gcc -O2 -msse2 -ffp-contract=off: 128-bit vectors, no FMA).

@@ -70,9 +70,10 @@ function importsFor(module) {
 export async function createLab(options = {}) {
   const simd = options.simd ?? simdSupported();
   if (simd && !simdSupported()) throw new AccumLabError('this engine does not support WebAssembly SIMD; use { simd: false }', 'state', '');
-  const url = options.wasmUrl ? new URL(options.wasmUrl, import.meta.url)
-    : new URL(simd ? './accumlab.wasm' : './accumlab-scalar.wasm', import.meta.url);
-  const bytes = options.wasmBytes ?? await loadBytes(url);
+  // The URL is only resolved when needed: a bundled copy (the single-file page) has no
+  // usable import.meta.url and passes wasmBytes instead.
+  const bytes = options.wasmBytes ?? await loadBytes(options.wasmUrl ? new URL(options.wasmUrl, import.meta.url)
+    : new URL(simd ? './accumlab.wasm' : './accumlab-scalar.wasm', import.meta.url));
   const module = await WebAssembly.compile(bytes);
   const instance = await WebAssembly.instantiate(module, importsFor(module));
   return new Lab(instance.exports, simd);

@@ -5,10 +5,9 @@
 // that source as the default export of the virtual module 'accumlab-dist:worker-source'.
 import WORKER_SOURCE from 'accumlab-dist:worker-source';
 
-let workerURL = null; // one Blob URL, shared by every worker the page starts
-
 /** A new Worker running the engine protocol (web/protocol.mjs), from inlined source. */
 export function createEngineWorker() {
-  workerURL ??= URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
-  return new Worker(workerURL);
+  // Not revoked: the worker may still be loading it; one per worker, for the page's life.
+  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+  return new Worker(url);
 }

@@ -8,7 +8,7 @@ import { PRESETS } from './wasm/presets.mjs';
 import { createControls } from './controls.mjs';
 import { createCharts } from './charts.mjs';
 import { createPanel } from './panel.mjs';
-import { createClient } from './client.mjs';
+import { createSupervisor } from './supervisor.mjs';
 import { createEngineWorker } from './engine-host.mjs';
 
 const DEBOUNCE_MS = 350;
@@ -41,15 +41,23 @@ function startApp() {
   let queued = []; // step records not drawn yet
   let frame = 0;
 
-  const worker = createEngineWorker();
-  const client = createClient(worker, {
+  // The worker is recreated after a crash (supervisor.mjs); the experiment dies with it.
+  const client = createSupervisor({
+    createWorker: createEngineWorker,
     onStep(record, id) {
       if (id !== activeRunId) return;
       queued.push(record);
       if (!frame) frame = requestAnimationFrame(drawQueued);
     },
     onCrash(error) {
-      setPhase('failed', `The engine stopped working: ${error.message}. Reload the page.`);
+      experimentKey = null;
+      if (error.code === 'restart-failed') {
+        setPhase('failed', `${error.message}. Reload the page.`);
+        return;
+      }
+      dom.runError.hidden = false;
+      dom.runError.textContent = `${error.message}. ${shownKey ? 'The results below are from before the crash.' : ''}`;
+      if (phase === 'paused') setPhase('done', 'The engine was restarted: Run starts again from step 0.');
     },
   });
 
@@ -269,10 +277,11 @@ function startApp() {
       // The engine failed mid-run (or the worker did): keep what is on screen, say why,
       // and start afresh next time.
       flushQueued();
+      if (activeRunId !== null) panel.showNone('No verdict for this run: it ended at the step shown.', `Stopped at step ${dom.progress.value} by an error`);
       activeRunId = null;
       experimentKey = null;
       dom.runError.hidden = false;
-      dom.runError.textContent = `Stopped: ${e.message}`;
+      if (e.code !== 'crash') dom.runError.textContent = `Stopped: ${e.message}`; // onCrash said it
       setPhase(phase === 'failed' ? 'failed' : 'done', 'Stopped by an error (see above).');
     });
     return chain;

@@ -260,12 +260,12 @@ export function createPanel(root, { onFix }) {
       sentence.textContent = 'The verdict appears when the run ends or is stopped; the table and charts update live.';
       causes.replaceChildren();
     },
-    showNone(text) {
+    showNone(text, title = 'No run yet') {
       verdictBox.setAttribute('aria-busy', 'false');
       verdictBox.className = 'verdict verdict--none';
       delete verdictBox.dataset.grads;
       delete verdictBox.dataset.params;
-      head.textContent = 'No run yet';
+      head.textContent = title;
       badges.replaceChildren();
       sentence.textContent = text;
       causes.replaceChildren();

@@ -1,0 +1,167 @@
+// Node tests of web/supervisor.mjs: the page's engine worker is recreated after a wasm trap,
+// an error outside any request, or silence; the next request then works. The workers here
+// are in-process fakes running the real protocol (web/protocol.mjs) over a stub engine
+// whose behaviour each test chooses; tests/browser/crash.test.mjs does it in Chromium.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createProtocol } from '../../web/protocol.mjs';
+import { createSupervisor } from '../../web/supervisor.mjs';
+
+/** A stub engine; `hooks.onStep(t)` runs before step t (throw from it to simulate a trap). */
+function stubEngine(hooks) {
+  return {
+    simdSupported: () => true,
+    async createLab({ simd } = {}) {
+      hooks.inits?.push(simd);
+      return {
+        simd: simd ?? true,
+        start(config) {
+          let t = 0;
+          const total = config.steps ?? 5;
+          return {
+            paramCount: 3,
+            totalSteps: total,
+            step() {
+              if (t >= total) return null;
+              hooks.onStep?.(t + 1);
+              t += 1;
+              return { step: t };
+            },
+            result: () => ({ steps: t, verdict: { grads: 'bitwise', params: 'bitwise' } }),
+            free() {},
+          };
+        },
+      };
+    },
+  };
+}
+
+/** A fake Worker: an EventTarget whose postMessage feeds the protocol (async, like a port). */
+function fakeWorker(hooks) {
+  const w = new EventTarget();
+  w.terminated = false;
+  w.silent = false; // true: swallows every message (a dead worker)
+  const protocol = createProtocol({
+    loadEngine: async () => stubEngine(hooks),
+    post: (m) => setTimeout(() => {
+      if (!w.terminated && !w.silent) w.dispatchEvent(new MessageEvent('message', { data: m }));
+    }),
+  });
+  w.postMessage = (m) => setTimeout(() => { if (!w.terminated && !w.silent) protocol.handle(structuredClone(m)); });
+  w.terminate = () => { w.terminated = true; };
+  w.fail = (message) => w.dispatchEvent(Object.assign(new Event('error'), { message }));
+  return w;
+}
+
+function setup(hooks = {}, opts = {}) {
+  const workers = [];
+  const crashes = [];
+  const steps = [];
+  const sup = createSupervisor({
+    createWorker: () => { const w = fakeWorker(hooks); workers.push(w); return w; },
+    onStep: (record) => steps.push(record.step),
+    onCrash: (e) => crashes.push(e),
+    ...opts,
+  });
+  return { sup, workers, crashes, steps };
+}
+
+test('a wasm trap mid-run rejects the run with a crash error, recreates the worker, and the next run works', async () => {
+  let trapAt = 3;
+  const { sup, workers, crashes } = setup({
+    onStep(t) { if (t === trapAt) throw Object.assign(new Error('unreachable'), { name: 'RuntimeError' }); },
+  });
+  await sup.init(false);
+  await sup.start({ steps: 5 });
+  await assert.rejects(sup.run(), (e) => e.code === 'crash' && /crashed \(WebAssembly trap: unreachable\)/.test(e.message));
+  assert.equal(crashes.length, 1);
+  assert.equal(workers.length, 2, 'a new worker was created');
+  assert.equal(workers[0].terminated, true, 'the trapped worker was terminated');
+  trapAt = 0;
+  const info = await sup.start({ steps: 5 });
+  assert.equal(info.totalSteps, 5);
+  const res = await sup.run();
+  assert.equal(res.done, true);
+  assert.equal(res.step, 5);
+});
+
+test('the new worker is initialised with the same build choice as the first', async () => {
+  const hooks = { inits: [] };
+  const { sup, workers } = setup(hooks);
+  assert.deepEqual((await sup.init(false)).simd, false);
+  workers[0].fail('boom');
+  await sup.start({ steps: 1 });
+  assert.equal((await sup.run()).done, true);
+  assert.deepEqual(hooks.inits, [false, false], 'both workers loaded the scalar build');
+});
+
+test('an engine error that is not a trap is passed on and keeps the worker', async () => {
+  const { sup, workers, crashes } = setup({ onStep() { throw Object.assign(new Error('step: bad'), { name: 'AccumLabError', code: 'state' }); } });
+  await sup.init();
+  await sup.start({ steps: 2 });
+  await assert.rejects(sup.run(), (e) => e.code === 'state' && e.name === 'AccumLabError');
+  assert.equal(workers.length, 1);
+  assert.equal(crashes.length, 0);
+});
+
+test('an error outside any request (worker error event) recreates the worker', async () => {
+  const { sup, workers, crashes } = setup();
+  await sup.init();
+  workers[0].fail('Uncaught Error: boom');
+  assert.equal(crashes.length, 1);
+  assert.match(crashes[0].message, /crashed \(Uncaught Error: boom\) and was restarted/);
+  assert.equal(workers.length, 2);
+  await sup.start({ steps: 3 });
+  assert.equal((await sup.run()).step, 3);
+});
+
+test('a request that hears nothing for the watchdog time is rejected and the worker recreated', async () => {
+  const { sup, workers, crashes } = setup({}, { watchdogMs: 120 });
+  await sup.init();
+  await sup.start({ steps: 3 });
+  workers[0].silent = true; // the worker died without an event
+  const t0 = Date.now();
+  await assert.rejects(sup.run(), (e) => e.code === 'crash' && /did not answer for/.test(e.message));
+  const waited = Date.now() - t0;
+  assert.ok(waited >= 120 && waited < 2000, `rejected after ${waited} ms`);
+  assert.equal(crashes.length, 1);
+  await sup.start({ steps: 3 });
+  assert.equal((await sup.run()).step, 3);
+});
+
+test('the watchdog does not fire while a slow run keeps posting steps', async () => {
+  const { sup, crashes } = setup({ onStep() { const end = Date.now() + 15; while (Date.now() < end); } }, { watchdogMs: 100 });
+  await sup.init();
+  await sup.start({ steps: 20 }); // 300 ms in all, never 100 ms silent
+  assert.equal((await sup.run()).step, 20);
+  assert.equal(crashes.length, 0);
+});
+
+test('Stop that is not answered within the grace time restarts the worker', async () => {
+  const { sup, workers, crashes } = setup({}, { stopGraceMs: 100 });
+  await sup.init();
+  await sup.start({ steps: 3 });
+  workers[0].silent = true;
+  const run = sup.run();
+  const stopped = await sup.stop();
+  assert.deepEqual(stopped, { stopped: true, restarted: true });
+  await assert.rejects(run, (e) => e.code === 'crash' && /did not answer Stop/.test(e.message));
+  assert.equal(crashes.length, 1);
+  assert.equal(workers.length, 2);
+  await sup.start({ steps: 2 });
+  assert.equal((await sup.run()).step, 2);
+});
+
+test('an answered Stop does not restart anything', async () => {
+  const { sup, workers, crashes } = setup({ onStep() { const end = Date.now() + 5; while (Date.now() < end); } }, { stopGraceMs: 100 });
+  await sup.init();
+  await sup.start({ steps: 1000 });
+  const run = sup.run();
+  await new Promise((ok) => setTimeout(ok, 30));
+  assert.equal((await sup.stop()).stopped, true);
+  const res = await run;
+  assert.equal(res.stopped, true);
+  await new Promise((ok) => setTimeout(ok, 150));
+  assert.equal(workers.length, 1);
+  assert.equal(crashes.length, 0);
+});

@@ -166,6 +166,8 @@ function makeChart(spec, host, width) {
  *   push(records)      append step records (one point per step per series)
  *   flush()            draw now (push batches drawing into animation frames)
  *   pointCounts()      {chartId: {seriesLabel: number of points}}
+ *   ids()              the chart ids, in page order
+ *   imageParts(id)     {title, canvas, series: [{label, color, dash}]} for a PNG export
  */
 export function createCharts(root) {
   const charts = [];
@@ -247,6 +249,14 @@ export function createCharts(root) {
     },
     pointCounts() {
       return Object.fromEntries(charts.map((c) => [c.spec.id, JSON.parse(c.figure.dataset.points || '{}')]));
+    },
+    ids: () => charts.map((c) => c.spec.id),
+    imageParts(id) {
+      const c = charts.find((x) => x.spec.id === id);
+      if (!c) return null;
+      draw(); // the canvas shows every point pushed so far
+      const series = c.spec.series.map((s) => ({ label: s.label, color: s.color, dash: s.dash }));
+      return { title: c.spec.title, canvas: c.plot.ctx.canvas, series, figure: c.figure };
     },
   };
 }

@@ -61,13 +61,16 @@ function fieldFor(s) {
  * Builds the form inside `form`.
  *   onChange(key, value): a control was committed with a valid value
  *   onInvalid(key, text, reason): a control holds text that is not allowed
+ *   include(key): whether to build this setting's control at all (?hide=, compact mode);
+ *     the others are left out of the page, and calls naming them do nothing
  * Returns the controller described below.
  */
-export function createControls(form, { onChange, onInvalid }) {
+export function createControls(form, { onChange, onInvalid, include = () => true }) {
   const fields = new Map(); // key → {field, control, error, section}
 
   for (const g of GROUPS) {
-    const members = SETTINGS.filter((s) => s.group === g.id);
+    const members = SETTINGS.filter((s) => s.group === g.id && include(s.key));
+    if (!members.length) continue;
     let body;
     let section;
     if (g.id === 'lead') {

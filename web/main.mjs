@@ -10,6 +10,8 @@ import { createCharts } from './charts.mjs';
 import { createPanel } from './panel.mjs';
 import { createSupervisor } from './supervisor.mjs';
 import { createEngineWorker } from './engine-host.mjs';
+import { embedURLParams, fullLabURL, readEmbedParams, visibleKeys } from './embed.mjs';
+import { createCopyLink, createExports } from './share.mjs';
 
 const DEBOUNCE_MS = 350;
 
@@ -22,13 +24,22 @@ function startApp() {
     runError: $('run-error'), panel: $('panel'), charts: $('charts'), configJson: $('config-json'),
     story: $('story'), storyTitle: $('story-title'), storySee: $('story-see'), storyWhy: $('story-why'),
     storyFix: $('story-fix'), storyCode: $('story-code'),
+    share: $('share'), fullLab: $('full-lab'),
   };
 
   // ?simd=0 forces the scalar build, ?simd=1 the SIMD one; it stays in the URL.
   const simdParam = new URLSearchParams(location.search).get('simd');
   const pageParams = { simd: simdParam === '0' || simdParam === '1' ? simdParam : undefined };
+  // ?embed=1, ?hide=, ?show= (web/embed.mjs) stay in the URL too; ?preset= is the base the
+  // link's settings change, and follows the preset buttons.
+  const embedding = readEmbedParams(location.search, PRESETS.map((p) => p.id));
+  Object.assign(pageParams, embedURLParams(embedding));
+  const presetState = (id) => stateFromConfig(PRESETS.find((p) => p.id === id).config).state;
+  let presetId = embedding.preset;
+  document.documentElement.classList.toggle('embed', embedding.embed);
 
-  let { state, rejected } = stateFromURL(location.search);
+  let { state, rejected } = stateFromURL(location.search, presetId ? presetState(presetId) : defaultState());
+  let lastRun = null; // {config, result, presetId} of the results on screen, for the exports
   let phase = 'loading'; // loading | failed | idle | running | paused | done
   let generation = 0; // bumped by every Run / Step / Reset / restart: older actions give up
   let chain = Promise.resolve(); // actions run one after another
@@ -61,7 +72,9 @@ function startApp() {
     },
   });
 
+  const shown = new Set(visibleKeys(embedding));
   const controls = createControls(dom.form, {
+    include: (key) => shown.has(key),
     onChange(key, value) {
       controls.clearError(key);
       state = { ...state, [key]: value };
@@ -73,6 +86,8 @@ function startApp() {
     },
   });
   const charts = createCharts(dom.charts);
+  createCopyLink(dom.share);
+  const exportButtons = createExports(dom.share, { charts, current: () => lastRun });
   const panel = createPanel(dom.panel, {
     onFix(set) {
       applyState({ ...state, ...set });
@@ -81,7 +96,8 @@ function startApp() {
 
   // --- presets: the engine's curated experiments (wasm/presets.mjs), grouped, right after
   // the four main settings; open on wide screens, one tap away on phones.
-  dom.form.querySelector('.group--lead').after(dom.presetsBox);
+  dom.form.querySelector('.group--lead')?.after(dom.presetsBox);
+  if (embedding.embed) for (const d of dom.form.querySelectorAll('details')) d.open = true;
   dom.presetsBox.open = window.matchMedia('(min-width: 900px)').matches;
   const presets = PRESETS.map((p) => ({ ...p, state: stateFromConfig(p.config).state }));
   const presetButtons = [];
@@ -114,7 +130,10 @@ function startApp() {
         b.textContent = p.title;
         b.dataset.preset = p.id;
         b.setAttribute('aria-pressed', 'false');
-        b.addEventListener('click', () => applyState({ ...p.state }));
+        b.addEventListener('click', () => {
+          presetId = p.id === 'defaults' ? null : p.id;
+          applyState({ ...p.state });
+        });
         row.append(b);
         presetButtons.push([b, p]);
       }
@@ -191,7 +210,7 @@ function startApp() {
   }
 
   function showURLProblems() {
-    const problems = [...rejected];
+    const problems = [...rejected, ...embedding.problems];
     if (simdParam !== null && pageParams.simd === undefined) {
       problems.push({ key: 'simd', value: simdParam, reason: 'expected 0 (scalar build) or 1 (SIMD build); detecting instead' });
     }
@@ -247,12 +266,14 @@ function startApp() {
   /** After any change of `state`: URL, words, stale mark, and a debounced re-run. */
   function settingsChanged(pushHistory) {
     if (pushHistory) {
-      const url = urlFromState(state, pageParams) || location.pathname;
+      const url = urlFromState(state, { preset: presetId ?? undefined, ...pageParams }, presetId ? presetState(presetId) : null)
+        || location.pathname;
       if (url !== location.search) history.pushState(null, '', url);
     }
     controls.updateRelevance(state);
     clearEngineError();
     renderRuns();
+    dom.fullLab.href = fullLabURL(location.href);
     markStale();
     clearTimeout(debounce);
     if (dom.auto.checked && phase !== 'loading' && phase !== 'failed') {
@@ -261,7 +282,8 @@ function startApp() {
   }
 
   window.addEventListener('popstate', () => {
-    ({ state, rejected } = stateFromURL(location.search));
+    presetId = readEmbedParams(location.search, PRESETS.map((p) => p.id)).preset;
+    ({ state, rejected } = stateFromURL(location.search, presetId ? presetState(presetId) : defaultState()));
     controls.clearErrors();
     controls.setState(state);
     showURLProblems();
@@ -318,6 +340,8 @@ function startApp() {
     charts.reset();
     panel.clear();
     panel.setStale(null);
+    lastRun = null;
+    exportButtons.update();
     dom.progress.max = totalSteps;
     dom.progress.value = 0;
     return true;
@@ -337,6 +361,8 @@ function startApp() {
         : `Paused at step ${res.step} of ${totalSteps}: Run continues, Step does one more.`);
     dom.progress.value = res.step;
     panel.showVerdict(res.result.verdict);
+    lastRun = { config: JSON.parse(experimentKey), result: res.result, presetId };
+    exportButtons.update();
     if (!isCurrent()) return;
     markStale();
   }
@@ -371,6 +397,8 @@ function startApp() {
       charts.reset();
       panel.clear();
       panel.setStale(null);
+      lastRun = null;
+      exportButtons.update();
       panel.showNone('Reset. Press Run to train both runs again, or Step to go one optimizer step at a time.');
       dom.progress.value = 0;
       setPhase('idle', 'Ready.');

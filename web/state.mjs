@@ -330,16 +330,17 @@ export function settingForField(field) {
 }
 
 /** URL parameters that are not settings but are understood by the page. */
-export const PAGE_PARAMS = ['simd'];
+export const PAGE_PARAMS = ['simd', 'embed', 'hide', 'show', 'preset'];
 
 /**
  * Reads a state from a query string ('?m=8&k=4' or URLSearchParams).
  * Returns {state, rejected: [{key, value, reason}]}: every bad or unknown parameter is
- * named, and its setting keeps the default.
+ * named, and its setting keeps the default. `base` is the state the link's settings
+ * change (a preset's, for ?preset=NAME); default: every default.
  */
-export function stateFromURL(search) {
+export function stateFromURL(search, base = defaultState()) {
   const params = search instanceof URLSearchParams ? search : new URLSearchParams(search);
-  const state = defaultState();
+  const state = { ...base };
   const rejected = [];
   const seen = new Set();
   for (const [key, value] of params) {
@@ -364,13 +365,14 @@ export function stateFromURL(search) {
 /**
  * The query string for a state: only settings that differ from their default, in table
  * order, so links stay short and stable. `extra` adds page parameters (e.g. {simd: '0'}).
+ * `base` replaces the defaults (a preset's state, written with {preset: id} in extra).
  * Returns '' for the all-default state, else '?...'.
  */
-export function urlFromState(state, extra = {}) {
+export function urlFromState(state, extra = {}, base = null) {
   const params = new URLSearchParams();
   for (const s of SETTINGS) {
     const v = state[s.key];
-    if (v === undefined || sameValue(v, s.default)) continue;
+    if (v === undefined || sameValue(v, base ? base[s.key] : s.default)) continue;
     params.set(s.key, formatValue(s, v));
   }
   for (const [k, v] of Object.entries(extra)) if (v !== undefined && v !== null) params.set(k, v);

@@ -25,6 +25,9 @@ const CAUSES = [
   [1 << 12, 'summation_order', (c) => `the same sums grouped differently`, (c) => `The same terms are added in a different grouping (within each micro-batch, then across micro-batches), so the results agree up to float rounding (at most ${fmt(c.maxUlp, 3)} ULP apart), not bit for bit.`],
 ];
 
+/** Cause id → its bit in al_verdict.causes, in the order they are explained. */
+export const CAUSE_BITS = Object.freeze(Object.fromEntries(CAUSES.map(([bit, id]) => [id, bit])));
+
 function lossRise(steps) {
   if (steps.length < 2) return '';
   const first = steps[0].lossRef, max = Math.max(...steps.map((s) => s.lossRef));

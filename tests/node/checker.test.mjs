@@ -1,0 +1,81 @@
+// tests/node/checker.test.mjs — "Check my training loop" predicts, without running, what the
+// engine finds when the loop runs. Every combination of choices (10368) is run through the
+// engine with the panel's config and the prediction is checked against the engine's verdict.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { allChoices, checkLoop, clippingCanHide, configFor, CHOICES, defaultChoices, predictCauseIds } from '../../wasm/checker.mjs';
+import { configFromState, stateFromConfig } from '../../web/state.mjs';
+import { lab } from './helpers.mjs';
+
+const EQUAL = ['bitwise', 'rounding'];
+const ids = (v) => v.causes.map((c) => c.id).filter((id) => id !== 'summation_order');
+const show = (ch) => JSON.stringify(ch);
+
+test('every combination: the predicted verdict and causes are what the engine finds', async () => {
+  const l = await lab();
+  const all = allChoices();
+  assert.equal(all.length, CHOICES.reduce((n, c) => n * c.options.length, 1));
+  const tally = { yes: 0, updates: 0, no: 0, clippedAlike: 0 };
+  for (const ch of all) {
+    const p = checkLoop(ch);
+    const v = l.compare(p.config).verdict;
+    const equal = EQUAL.includes(v.grads) && EQUAL.includes(v.params);
+    tally[p.equivalent]++;
+    if (p.equivalent === 'yes') {
+      assert.ok(equal, `${show(ch)}: predicted equivalent, engine ${v.grads}/${v.params}: ${v.text}`);
+      assert.deepEqual(ids(v), [], show(ch));
+    } else if (p.equivalent === 'updates') {
+      assert.equal(v.grads, 'scaled', show(ch));
+      assert.ok(Math.abs(v.factor - 4) < 1e-4, `${show(ch)}: factor ${v.factor}`);
+      assert.ok(EQUAL.includes(v.params), `${show(ch)}: params ${v.params}`);
+      assert.deepEqual(ids(v), ['scale_lr'], show(ch));
+    } else if (equal) {
+      // The one documented "equal in this run, not in general" case: clipping after
+      // accumulation at max_norm 0.1 cuts both gradients to norm 0.1 at every step, which
+      // undoes a pure rescaling of the accumulated gradient. The panel says so in a note.
+      assert.ok(clippingCanHide(ch), `${show(ch)}: predicted ${p.causes.map((c) => c.id)}, engine equal`);
+      assert.match(p.notes.join(' '), /agree by accident/, show(ch));
+      tally.clippedAlike++;
+    } else {
+      assert.deepEqual(ids(v), p.causes.map((c) => c.id), `${show(ch)}: ${v.text}`);
+      assert.ok(!['diverged', 'amplified_rounding'].some((id) => ids(v).includes(id)), show(ch));
+    }
+  }
+  // Both outcomes are common, so the agreement above is not agreement on one answer.
+  assert.ok(tally.yes >= 100 && tally.updates >= 8 && tally.no >= 5000, JSON.stringify(tally));
+  // The exception is the whole class it describes (clipping after + only rescaling causes).
+  assert.equal(tally.clippedAlike, all.filter(clippingCanHide).length, JSON.stringify(tally));
+});
+
+test('the classic loops: unscaled mean, divided by k, dropout, Adam', () => {
+  const base = defaultChoices();
+  assert.deepEqual(predictCauseIds(base), ['mean_unscaled']);
+  assert.equal(checkLoop({ ...base, scaling: 'k' }).equivalent, 'yes');
+  assert.deepEqual(predictCauseIds({ ...base, reduction: 'sum', scaling: 'k' }), ['sum_scaled'], 'dividing a sum by k is not the fix');
+  assert.equal(checkLoop({ ...base, scaling: 'lr' }).equivalent, 'updates');
+  assert.equal(checkLoop({ ...base, scaling: 'lr', clipping: 'after' }).equivalent, 'no', 'clipping sees the k× gradient');
+  assert.deepEqual(predictCauseIds({ ...base, scaling: 'lr', optimizer: 'adamw' }), ['scale_lr', 'scale_lr_weight_decay', 'scale_lr_adam']);
+  assert.deepEqual(predictCauseIds({ ...base, optimizer: 'adam' }), ['mean_unscaled', 'adam_scale']);
+  assert.deepEqual(predictCauseIds({ ...base, scaling: 'k', dropout: 'stream' }), ['dropout_stream']);
+  assert.equal(checkLoop({ ...base, scaling: 'k', dropout: 'keyed', norm: 'layernorm' }).equivalent, 'yes');
+  assert.deepEqual(predictCauseIds({ ...base, scaling: 'k', uneven: 'yes', targets: 'variable' }), ['uneven_last_group', 'variable_targets']);
+  assert.equal(checkLoop({ ...base, scaling: 'global', uneven: 'yes', targets: 'variable' }).equivalent, 'yes', 'num_items_in_batch');
+  // Every cause has its sentence and fix from verdict.mjs, with this loop's numbers.
+  const c = checkLoop({ ...base, dropout: 'stream', norm: 'batchnorm', clipping: 'per_micro', scheduler: 'per_micro' });
+  assert.deepEqual(c.causes.map((x) => x.id), ['mean_unscaled', 'dropout_stream', 'batchnorm', 'clip_per_micro_batch', 'scheduler_per_micro_batch']);
+  for (const x of c.causes) assert.match(x.text, /Fix:/, x.id);
+  assert.match(c.causes[0].text, /accumulated gradient is 4× the mean over all 32 samples/);
+  assert.match(c.headline, /Not equivalent.*5 causes/);
+});
+
+test('"Run it" maps every combination to page settings that run the same experiment', async () => {
+  const l = await lab();
+  const all = allChoices();
+  for (let i = 0; i < all.length; i += 7) {
+    const config = configFor(all[i]);
+    const { state, unsupported } = stateFromConfig(config);
+    assert.deepEqual(unsupported, [], show(all[i]));
+    const a = l.compare(config).verdict, b = l.compare(configFromState(state)).verdict;
+    assert.deepEqual([b.grads, b.params, b.causes.map((c) => c.id)], [a.grads, a.params, a.causes.map((c) => c.id)], show(all[i]));
+  }
+});

@@ -5,7 +5,7 @@
 // Binds 127.0.0.1 only, serves files under DIR with the right MIME types (wasm must be
 // application/wasm for streaming compilation), never outside DIR.
 import { createServer } from 'node:http';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,6 +41,26 @@ export function resolveInside(root, urlPath) {
   return file;
 }
 
+/** The Content-Security-Policy of an HTML text's <meta http-equiv>, or null. */
+export function policyOf(html) {
+  const m = /<meta\s+http-equiv=["']Content-Security-Policy["']\s+content="([^"]*)"/i.exec(html);
+  return m ? m[1] : null;
+}
+
+/**
+ * The policy to send as a header with `file`: an HTML file's own meta policy; for anything
+ * else (scripts, the worker, wasm) the policy of root/index.html. A header is what puts the
+ * worker under the policy too: a meta tag only covers its document. Read on every request
+ * so a rebuilt site is served with its current policy.
+ */
+function policyFor(root, file) {
+  try {
+    return policyOf(readFileSync(/\.html?$/i.test(file) ? file : join(root, 'index.html'), 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
 /** Creates (does not start) the server for directory dir. */
 export function createStaticServer(dir) {
   const root = resolve(dir);
@@ -59,12 +79,15 @@ export function createStaticServer(dir) {
       return send(res, 404, 'not found\n');
     }
     if (!st.isFile()) return send(res, 404, 'not found\n');
-    res.writeHead(200, {
+    const headers = {
       'Content-Type': MIME[extname(file).toLowerCase()] || 'application/octet-stream',
       'Content-Length': st.size,
       'Cache-Control': 'no-cache',
       'X-Content-Type-Options': 'nosniff',
-    });
+    };
+    const policy = policyFor(root, file);
+    if (policy) headers['Content-Security-Policy'] = policy;
+    res.writeHead(200, headers);
     if (req.method === 'HEAD') return res.end();
     createReadStream(file).pipe(res);
   });

@@ -10,6 +10,7 @@ import { createCharts } from './charts.mjs';
 import { createPanel } from './panel.mjs';
 import { createSupervisor } from './supervisor.mjs';
 import { createEngineWorker } from './engine-host.mjs';
+import { createChecker } from './checker-panel.mjs';
 import { embedURLParams, fullLabURL, readEmbedParams, visibleKeys } from './embed.mjs';
 import { createCopyLink, createExports } from './share.mjs';
 
@@ -159,6 +160,14 @@ function startApp() {
       dom.storyCode.closest('details').hidden = !match.text.code;
     }
   }
+
+  // "Check my training loop": Run it sets the controls to the described loop and runs it.
+  createChecker($('checker'), {
+    onRun(config) {
+      applyState(stateFromConfig(config).state);
+      $('results').scrollIntoView({ block: 'start' });
+    },
+  });
 
   // --- drawing
   function drawQueued() {

@@ -16,6 +16,28 @@ const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
+/** Debian's Chromium, headless, through playwright-core (no server: see startLab). */
+export async function launchChromium() {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+/** A new page (own context) that records console errors, page errors and requests. */
+export async function newWatchedPage(browser, { width = 1280, height = 900 } = {}) {
+  const context = await browser.newContext({ viewport: { width, height } });
+  const page = await context.newPage();
+  const problems = [];
+  const requests = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}\n${e.stack}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+  return { page, context, problems, requests };
+}
+
 /**
  * Builds the site into a fresh temporary directory (ACCUMLAB_ENGINE_DIR picks another
  * engine directory, default wasm/), serves it and launches Chromium.
@@ -26,24 +48,10 @@ export async function startLab() {
   const engine = process.env.ACCUMLAB_ENGINE_DIR ? resolve(process.env.ACCUMLAB_ENGINE_DIR) : undefined;
   buildSite({ out, engine });
   const { server, url } = await serve(out, 0);
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  mkdirSync(ARTIFACTS, { recursive: true });
+  const browser = await launchChromium();
 
   /** A new page (own context) that records console errors, page errors and requests. */
-  async function newPage({ width = 1280, height = 900 } = {}) {
-    const context = await browser.newContext({ viewport: { width, height } });
-    const page = await context.newPage();
-    const problems = [];
-    const requests = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}\n${e.stack}`));
-    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
-    page.on('request', (r) => requests.push(r.url()));
-    page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
-    return { page, context, problems, requests };
-  }
+  const newPage = (opts) => newWatchedPage(browser, opts);
 
   async function close() {
     await browser.close();

@@ -70,7 +70,7 @@ export class AccumLabElement extends HTMLElement {
     const style = document.createElement('style');
     style.textContent = ':host { display: block; max-width: 100%; }'
       + ' :host([hidden]) { display: none; }'
-      + ' iframe { display: block; max-width: 100%; border: 1px solid #d9dce3; border-radius: 8px; background: #fff; }';
+      + ' iframe { display: block; box-sizing: border-box; max-width: 100%; border: 1px solid #d9dce3; border-radius: 8px; background: #fff; }';
     this.#frame = document.createElement('iframe');
     this.#frame.setAttribute('allow', 'clipboard-write');
     this.#frame.setAttribute('part', 'frame');

@@ -159,9 +159,10 @@ test('file://: the default experiment runs on the SIMD build; mean loss, no fix:
 });
 
 test('file://: a preset from the URL query shows its verdict; ?simd=0 runs the scalar build', async () => {
-  for (const [id, simd] of [['poorer-results-dropout', null], ['sum-reduction', '0']]) {
+  // A preset as its settings, as its settings on the scalar build, and as a compact ?preset= link.
+  for (const [id, link, simd] of [['poorer-results-dropout', 'settings', null], ['sum-reduction', 'settings', '0'], ['forum-mean-lr', 'preset', null]]) {
     const { preset, query } = presetURL(id);
-    const url = `${fileURL}${query}${simd ? `&simd=${simd}` : ''}`;
+    const url = `${fileURL}${link === 'preset' ? `?preset=${id}&embed=1` : query}${simd ? `&simd=${simd}` : ''}`;
     await withPage([fileURL], async (page) => {
       await page.goto(url);
       await waitForVerdict(page);
@@ -170,6 +171,7 @@ test('file://: a preset from the URL query shows its verdict; ?simd=0 runs the s
       assert.equal(p.params, preset.expect.params, `${id}: parameters`);
       for (const c of preset.expect.causes) assert.ok(p.causes.includes(c), `${id}: cause ${c} in ${p.causes}`);
       assert.equal(await page.evaluate(() => document.body.dataset.engine), simd === '0' ? 'scalar' : 'simd');
+      if (link === 'preset') await screenshot(page, 'dist-file-preset-embed');
       if (simd === '0') {
         assert.match(await page.locator('#engine-note').innerText(), /scalar build \(forced/);
         await screenshot(page, 'dist-file-sum-scalar');

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
-import { buildDist, distPolicy } from '../../web/tools/build-dist.mjs';
+import { buildDist, distPolicy, inlinePage } from '../../web/tools/build-dist.mjs';
 import { serve } from '../../web/tools/serve.mjs';
 import { PRESETS } from '../../wasm/presets.mjs';
 import { stateFromConfig, urlFromState } from '../../web/state.mjs';
@@ -55,6 +55,8 @@ test('one inline module script with no imports, and no other scripts', async (t)
   assert.deepEqual(r.metafile.inputs['<stdin>'].imports, []);
   // The worker's source is a string inside it: no dynamic import or importScripts either.
   assert.doesNotMatch(html, /\bimport\s*\(|importScripts|import\.meta/);
+  // uPlot is MIT: its copyright notice travels with it.
+  assert.match(scripts[0].text, /Copyright \(c\) \d+, Leon Sorokin/);
 });
 
 test('nothing refers to another file: every src and href is inline (links to follow aside)', () => {
@@ -103,6 +105,25 @@ test('distPolicy: rewrites a served page\'s CSP for the single file, keeps the r
   assert.deepEqual(made['default-src'], ["'none'"]);
   assert.deepEqual(made['script-src'], ["'sha256-S'", "'wasm-unsafe-eval'"]);
   assert.deepEqual(policyOf(distPolicy("default-src 'self' 'unsafe-inline'", h))['script-src'], ["'sha256-S'", "'wasm-unsafe-eval'"]);
+});
+
+test('inlinePage: hashes inline styles the page already has; refuses what it cannot inline', async () => {
+  const site = join(dir, 'fake-site');
+  mkdirSync(site, { recursive: true });
+  writeFileSync(join(site, 'main.mjs'), "import { x } from './x.mjs'; document.title = x;");
+  writeFileSync(join(site, 'x.mjs'), "export const x = 'bundled';");
+  writeFileSync(join(site, 'a.css'), 'body { color: red }');
+  const page = (extra) => `<!doctype html><head><meta charset="utf-8"><link rel="stylesheet" href="a.css">
+<style>p { margin: 0 }</style><script type="module" src="main.mjs"></script></head><body>${extra}</body>`;
+  const { html: out, policy } = await inlinePage(page(''), site, '');
+  const csp = policyOf(policy);
+  assert.ok(csp['style-src'].includes(sha256('p { margin: 0 }')), 'the inline style by hash');
+  assert.ok(csp['style-src'].includes(sha256('body { color: red }')), 'the inlined sheet by hash');
+  assert.match(out, /document\.title = x/);
+  assert.doesNotMatch(out, /\b(src|href)=/);
+  await assert.rejects(inlinePage(page('<img src="logo.png">'), site, ''), /logo\.png/);
+  writeFileSync(join(site, 'b.css'), 'body { background: url(bg.png) }');
+  await assert.rejects(inlinePage(page('').replace('a.css', 'b.css'), site, ''), /bg\.png/);
 });
 
 // ---- in Chromium

@@ -17,7 +17,7 @@
 //
 // Usage: node web/tools/build-dist.mjs [--out FILE] [--engine DIR]
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +44,7 @@ export async function buildDist({ out = join(ROOT, 'dist/accumlab.html'), engine
     for (const name of readdirSync(join(ROOT, 'web/dist'))) cpSync(join(ROOT, 'web/dist', name), join(site, 'dist', name));
 
     const workerSource = await bundle({
-      entryPoints: [join(site, 'dist/worker-entry.mjs')],
+      entryPoints: [join(site, 'dist/worker-entry.mjs')], absWorkingDir: site,
       format: 'iife',
       loader: { '.wasm': 'base64' },
       // accumlab.mjs reads files with node:fs in Node only; import.meta.url is only used
@@ -114,6 +114,7 @@ function distEngineHost(site, workerSource) {
 
 /** The copyright notices at the top of the vendored libraries (site/vendor/*.js), kept. */
 function vendorNotices(site) {
+  if (!existsSync(join(site, 'vendor'))) return '';
   return readdirSync(join(site, 'vendor')).filter((f) => /\.m?js$/.test(f)).map((f) => {
     const head = readFileSync(join(site, 'vendor', f), 'utf8').match(/^\s*\/\*([\s\S]*?)\*\//);
     return head && /copyright|licen[cs]e/i.test(head[1]) ? `/*!${head[1].replace(/^\*/, '')}*/` : '';
@@ -133,12 +134,17 @@ function attributes(tag) {
 const isInlineURL = (u) => /^(data:|#|$)/i.test(u.trim());
 
 /** index.html with its scripts and style sheets inlined and the CSP rewritten. */
-async function inlinePage(html, site, workerSource) {
+export async function inlinePage(html, site, workerSource) {
   const parts = []; // inline contents, put in after the markup around them is checked
   const placeholder = (i) => `\u0000${i}\u0000`;
   const scriptHashes = [];
   const styleHashes = [];
   let policySource = null;
+  // Inline scripts and styles the page already has need their hashes too.
+  for (const m of html.matchAll(/<(script|style)\b([^>]*)>([\s\S]*?)<\/\1>/gi)) {
+    if (/\bsrc\s*=/i.test(m[2])) continue;
+    (m[1].toLowerCase() === 'script' ? scriptHashes : styleHashes).push(sha256(m[3]));
+  }
 
   // Style sheets: <link rel="stylesheet" href="X"> → <style>X's text</style>.
   html = html.replace(/<link\b[^>]*>/gi, (tag) => {
@@ -159,7 +165,7 @@ async function inlinePage(html, site, workerSource) {
     const a = attributes(tag.replace(/<\/script>$/i, ''));
     if (a.type !== 'module') throw new Error(`build-dist: cannot inline the classic script ${a.src}`);
     const js = await bundle({
-      entryPoints: [join(site, a.src)], format: 'esm', plugins: [distEngineHost(site, workerSource)],
+      entryPoints: [join(site, a.src)], absWorkingDir: site, format: 'esm', plugins: [distEngineHost(site, workerSource)],
       banner: { js: vendorNotices(site) },
     });
     scriptHashes.push(sha256(js));

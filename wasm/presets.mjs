@@ -52,7 +52,7 @@ export const PRESETS = [
     expect: { grads: 'different', params: 'different', causes: ['dropout_stream'] },
     text: {
       see: 'With the loss scaled correctly, the gradients differ again from step 1 once dropout is on.',
-      why: 'Both runs draw masks from their own generator, seeded the same, in call order. The big batch draws layer 1 for 32 samples, then layer 2; accumulation draws layer 1 and layer 2 for 8 samples at a time. Sample 9 gets layer-2 numbers in one run and layer-1 numbers in the other: different masks, different gradients. (With one dropout layer the order would match.)',
+      why: 'Both runs draw masks from their own generator, seeded the same, in call order. The big batch draws layer 1 for 32 samples, then layer 2; accumulation draws layer 1 and layer 2 for 8 samples at a time. So the numbers that make sample 9’s layer-1 mask in the big batch make sample 1’s layer-2 mask in the accumulated run: different masks, different gradients. (With one dropout layer the order would match.)',
       fix: 'Draw each mask from a key (seed, step, layer, sample, unit) instead of a stream (dropoutRng keyed), or accept that dropout noise differs, as it would between any two runs.',
       code: `# a mask that depends on the sample, not on the call order
 g = torch.Generator().manual_seed(hash((seed, step, layer, int(sample_id))))

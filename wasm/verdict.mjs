@@ -40,9 +40,9 @@ function headline(v, c) {
   if (v.stepsDone === 0) return 'No steps have run yet.';
   if (g === 'bitwise' && p === 'bitwise') return 'Gradient accumulation is bit-for-bit identical to the big batch.';
   if (g !== 'scaled' && g !== 'different' && p !== 'different')
-    return 'Gradient accumulation matches the big batch up to float rounding (allclose, not bitwise).';
+    return 'Gradient accumulation matches the big batch up to float rounding, not bit for bit.';
   if (g === 'scaled' && p !== 'different')
-    return `The accumulated gradient is ${fmt(v.factor)}× the big batch's, yet the parameters match: the learning rate compensates.`;
+    return `The accumulated gradient is ${fmt(v.factor)}× the big batch's, yet the parameters match: ${v.causes & CAUSE_BITS.adam_scale ? 'Adam divides the scale out (only eps sees it)' : 'the learning rate compensates'}.`;
   if (g === 'scaled') return `The accumulated gradient is ${fmt(v.factor)}× the big batch's, so the parameters drift apart.`;
   if (g === 'different')
     return `The accumulated gradient differs from the big batch's${v.firstDifferentStep ? ` (first at step ${v.firstDifferentStep})` : ''}, so the parameters differ too.`;

@@ -28,6 +28,12 @@ export function createChecker(root, { onRun }) {
       render();
     });
     field.append(label, select);
+    if (c.help) {
+      const help = document.createElement('p');
+      help.className = 'help';
+      help.textContent = c.help;
+      field.append(help);
+    }
     form.append(field);
   }
 

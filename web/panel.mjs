@@ -43,6 +43,11 @@ export function headline(verdict) {
   const okP = p === 'bitwise' || p === 'rounding';
   if (g === 'bitwise' && p === 'bitwise') return { tone: 'same', text: 'Same: accumulation matches the big batch bit for bit' };
   if (okG && okP) return { tone: 'same', text: 'Same, up to float rounding' };
+  if (g === 'scaled' && okP) {
+    // The lr (SGD with lr/k) or the optimizer (Adam) absorbs the scale: same training.
+    const f = factorText(verdict.factor);
+    return { tone: 'scaled', text: `Same parameters, but the accumulated gradient is ${f ? `${f} ×` : 'a multiple of'} the reference gradient` };
+  }
   if (g === 'scaled') {
     const f = factorText(verdict.factor);
     return { tone: 'scaled', text: `Not the same: the accumulated gradient is ${f ? `${f} ×` : 'a multiple of'} the reference gradient` };

@@ -58,7 +58,7 @@ export const SETTINGS = Object.freeze([
     group: 'lead', label: 'Dropout probability', help: 'For every hidden layer; 0 = off.' },
   { key: 'rng', path: 'dropoutRng', type: 'enum', default: 'stream', group: 'lead',
     options: [['stream', 'stream (one generator, call order)'],
-      ['keyed', 'keyed (by seed, step, layer, sample)']],
+      ['keyed', 'keyed (by sample, layer, step)']],
     label: 'Dropout RNG', help: 'Matters only when dropout > 0.' },
 
   // --- fix
@@ -387,17 +387,18 @@ export function urlFromState(state, extra = {}, base = null) {
 export function describeRuns(state) {
   const { m, k } = state;
   const mk = m * k;
+  const samples = m === 1 ? '1 sample' : `${m} samples`;
   let loss;
   if (state.correction === 'global_count') {
     loss = `Each micro-batch's summed loss is divided by the number of items in its whole group of ${k}, so the ${k} gradients add up to the mean over the group.`;
   } else if (state.reduction === 'sum') {
-    loss = `Each backward sums its loss over its samples; ${k} sums over ${m} samples add up to the sum over ${mk}.`;
+    loss = `Each backward sums its loss over its samples; ${k} sums over ${samples} add up to the sum over ${mk}.`;
   } else if (state.correction === 'scale_loss') {
-    loss = `Each micro-batch loss is a mean over ${m} samples, divided by ${k} before the backward: ${k} of them add up to the mean over ${mk}.`;
+    loss = `Each micro-batch loss is a mean over ${samples}, divided by ${k} before the backward: ${k} of them add up to the mean over ${mk}.`;
   } else if (state.correction === 'scale_lr') {
-    loss = `Each micro-batch loss is a mean over ${m} samples; ${k} of them add up to ${k} × the mean over ${mk}, so the learning rate is divided by ${k} instead.`;
+    loss = `Each micro-batch loss is a mean over ${samples}; ${k} of them add up to ${k} × the mean over ${mk}, so the learning rate is divided by ${k} instead.`;
   } else {
-    loss = `Each micro-batch loss is a mean over ${m} samples, and the ${k} gradients are added up without dividing by ${k}.`;
+    loss = `Each micro-batch loss is a mean over ${samples}, and the ${k} gradients are added up without dividing by ${k}.`;
   }
   return {
     reference: `batch ${mk}, 1 backward per step`,

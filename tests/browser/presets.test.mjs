@@ -33,6 +33,11 @@ for (const preset of PRESETS) {
     assert.equal(p.params, preset.expect.params, p.text);
     assert.deepEqual([...p.causes].sort(), [...preset.expect.causes].sort(), p.text);
     if (preset.expect.factor) assert.match(p.head, new RegExp(`${preset.expect.factor} ×`), p.head);
+    const sameParams = ['bitwise', 'rounding'].includes(preset.expect.params);
+    assert.match(p.head, sameParams ? /^Same/ : /^Not the same|parameters drift apart/, 'the headline says what happened to the parameters');
+    // What makes the parameters match despite the scaled gradient: the lr, or Adam.
+    if (preset.id === 'forum-mean-lr') assert.match(p.text, /the learning rate compensates/);
+    if (preset.id === 'adam-unscaled') assert.match(p.text, /Adam divides the scale out/);
     assert.equal(await page.getAttribute(`button.preset[data-preset="${preset.id}"]`, 'aria-pressed'), 'true');
     const story = await page.evaluate(() => ({
       hidden: document.getElementById('story').hidden,

@@ -215,6 +215,7 @@ function startApp() {
     loss.textContent = ` ${d.loss}`;
     dom.runs.append(ref, `${d.reference}; `, acc, `${d.accumulated}.`, loss);
     dom.configJson.textContent = JSON.stringify(configFromState(state), null, 2);
+    dom.fullLab.href = fullLabURL(location.href); // the same settings, without compact mode
     renderStory();
   }
 
@@ -282,7 +283,6 @@ function startApp() {
     controls.updateRelevance(state);
     clearEngineError();
     renderRuns();
-    dom.fullLab.href = fullLabURL(location.href);
     markStale();
     clearTimeout(debounce);
     if (dom.auto.checked && phase !== 'loading' && phase !== 'failed') {

@@ -76,14 +76,14 @@ export function download(blob, filename) {
 }
 
 /**
- * A PNG of one chart: its title, the plot canvas (uPlot draws axes and lines on it) and a
- * legend, on white. parts: {title, canvas, series: [{label, color, dash}], note}.
- * Resolves to a Blob.
+ * A PNG of one chart: its title (and a subtitle naming the runs), the plot canvas (uPlot
+ * draws axes and lines on it) and a legend, on white.
+ * parts: {title, subtitle, canvas, series: [{label, color, dash}]}. Resolves to a Blob.
  */
-export function chartPNG({ title, canvas, series }) {
+export function chartPNG({ title, subtitle, canvas, series }) {
   const scale = canvas.width / Math.max(1, canvas.clientWidth || canvas.width);
   const pad = Math.round(12 * scale);
-  const titleH = Math.round(26 * scale);
+  const titleH = Math.round((subtitle ? 44 : 26) * scale);
   const legendH = Math.round(24 * scale);
   const out = document.createElement('canvas');
   out.width = canvas.width + 2 * pad;
@@ -94,7 +94,12 @@ export function chartPNG({ title, canvas, series }) {
   g.fillStyle = '#1b1d21';
   g.textBaseline = 'middle';
   g.font = `600 ${Math.round(15 * scale)}px system-ui, sans-serif`;
-  g.fillText(title, pad, pad + titleH / 2);
+  g.fillText(title, pad, pad + 13 * scale);
+  if (subtitle) {
+    g.fillStyle = '#5a6070';
+    g.font = `${Math.round(12 * scale)}px system-ui, sans-serif`;
+    g.fillText(subtitle, pad, pad + 32 * scale);
+  }
   g.drawImage(canvas, pad, pad + titleH);
   // Legend: a line sample in each series' colour and dash, then its label.
   let x = pad;

@@ -370,7 +370,9 @@ function startApp() {
         : `Paused at step ${res.step} of ${totalSteps}: Run continues, Step does one more.`);
     dom.progress.value = res.step;
     panel.showVerdict(res.result.verdict);
-    lastRun = { config: JSON.parse(experimentKey), result: res.result, presetId };
+    const ranConfig = JSON.parse(experimentKey);
+    const ran = describeRuns(stateFromConfig(ranConfig).state);
+    lastRun = { config: ranConfig, result: res.result, presetId, subtitle: `Reference: ${ran.reference}; accumulated: ${ran.accumulated}` };
     exportButtons.update();
     if (!isCurrent()) return;
     markStale();

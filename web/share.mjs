@@ -61,7 +61,7 @@ export function createCopyLink(root, { link = () => location.href } = {}) {
 
 /**
  * Export buttons in `root` (JSON, CSV) and a PNG button in every chart's caption.
- *   current(): {config, result, presetId} of the results on screen, or null before a run
+ *   current(): {config, result, presetId, subtitle} of the results on screen, or null before a run
  *   charts: the controller of charts.mjs
  */
 export function createExports(root, { current, charts }) {
@@ -83,7 +83,7 @@ export function createExports(root, { current, charts }) {
     png.addEventListener('click', async () => {
       const now = current();
       if (!now) return;
-      const blob = await chartPNG(charts.imageParts(id));
+      const blob = await chartPNG({ ...charts.imageParts(id), subtitle: now.subtitle });
       download(blob, `${exportName(now.config, now.result.steps.length, now.presetId)}-${id}.png`);
     });
     figure.querySelector('figcaption')?.append(' ', png);

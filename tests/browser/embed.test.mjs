@@ -215,6 +215,12 @@ test('two <accum-lab> elements on one page run independently and follow their at
     assert.deepEqual(Object.fromEntries(src.searchParams), { m: '8', k: '4', reduction: 'sum', lr: '0.01', embed: '1' });
     assert.deepEqual(await iframeA.evaluate((f) => [f.offsetWidth, f.offsetHeight]), [700, 500]);
 
+    // Each lab's verdict and main controls are visible in its 700x500 frame without scrolling.
+    for (const f of [a, b]) {
+      for (const sel of ['#verdict', '#c-m', '#c-k', '#c-reduction', '#c-dropout', '#run']) {
+        assert.equal(await inViewport(f, sel), true, sel);
+      }
+    }
     const pa = await readPanel(a);
     const pb = await readPanel(b);
     assert.ok(['bitwise', 'rounding'].includes(pa.grads), pa.grads);

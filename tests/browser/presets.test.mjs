@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { PRESETS } from '../../wasm/presets.mjs';
-import { readPanel, screenshot, startLab, waitForVerdict } from './helpers.mjs';
+import { ARTIFACTS, readPanel, screenshot, startLab, waitForVerdict } from './helpers.mjs';
 
 let lab, page, context, problems;
 before(async () => {
@@ -81,4 +81,26 @@ test('check my training loop: the predicted causes are the ones the run names', 
   assert.ok(['bitwise', 'rounding'].includes(q.grads) && ['bitwise', 'rounding'].includes(q.params), q.text);
   await screenshot(page, 'checker-equal');
   assert.deepEqual(problems, [], 'no console errors');
+});
+
+test('check my training loop at phone width (360 px): open, every cause listed, nothing wider than the screen', async () => {
+  const phone = await lab.newPage({ width: 360, height: 800 });
+  try {
+    await phone.page.goto(lab.url);
+    await waitForVerdict(phone.page);
+    await phone.page.locator('#checker-box').evaluate((d) => { d.open = true; });
+    for (const [key, value] of [['dropout', 'stream'], ['norm', 'batchnorm'], ['scheduler', 'per_micro'], ['optimizer', 'adamw'], ['scaling', 'lr']]) {
+      await phone.page.selectOption(`#chk-${key}`, value);
+    }
+    const causes = await phone.page.$$eval('#checker-out .checker-cause', (li) => li.map((x) => x.dataset.cause));
+    assert.deepEqual(causes, ['scale_lr', 'scale_lr_weight_decay', 'scale_lr_adam', 'dropout_stream', 'batchnorm', 'scheduler_per_micro_batch']);
+    const wide = await phone.page.evaluate(() => [...document.querySelectorAll('#checker-box *')]
+      .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5).map((e) => e.id || e.className || e.tagName));
+    assert.deepEqual(wide, [], 'nothing in the panel sticks out');
+    assert.ok(await phone.page.evaluate(() => document.documentElement.scrollWidth <= 360));
+    await phone.page.locator('#checker-box').screenshot({ path: `${ARTIFACTS}/checker-phone.png` });
+    assert.deepEqual(phone.problems, []);
+  } finally {
+    await phone.context.close();
+  }
 });

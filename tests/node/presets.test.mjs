@@ -31,11 +31,15 @@ test('the numbers the preset texts quote', async () => {
   const poorer = l.compare(presetById('poorer-results').config);
   assert.ok(mean(poorer.steps.slice(-10), 'lossAcc') > mean(poorer.steps.slice(-10), 'lossRef'));
   assert.ok(Math.abs(poorer.steps[0].grad.normRatio - 4) < 1e-4 && poorer.steps[0].grad.cosine > 1 - 1e-9);
-  // sum-reduction: "allclose, but not bitwise: a few hundred ULPs at most" (step 1, equal parameters)
+  // sum-reduction: "step 1: allclose, not bitwise (tens of ULPs); later a few entries fail
+  // allclose, yet the gradient as a whole agrees to about 1e-7 (norm-wise)"
   const sum = l.compare(presetById('sum-reduction').config);
   assert.equal(sum.steps[0].grad.allclose, true);
   assert.equal(sum.steps[0].grad.bitwise, false);
-  assert.ok(sum.steps[0].grad.maxUlp < 1000, `${sum.steps[0].grad.maxUlp} ULP`);
+  assert.ok(sum.steps[0].grad.maxUlp >= 10 && sum.steps[0].grad.maxUlp < 100, `${sum.steps[0].grad.maxUlp} ULP`);
+  assert.ok(sum.steps.some((s) => !s.grad.allclose), 'some later step fails the element-wise allclose');
+  const worst = Math.max(...sum.steps.map((s) => s.grad.relNormDiff));
+  assert.ok(worst > 1e-8 && worst < 1e-6, `norm-wise diff ${worst}`);
   // uneven-last-group: "equal until the epoch's last group (100 = 3 x 32 + 4)"
   const uneven = l.compare(presetById('uneven-last-group').config);
   assert.deepEqual(uneven.steps.slice(0, 4).map((s) => s.groupSize), [32, 32, 32, 4]);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "accumlab.h"
+#include "compare.h"
 #include "config.h"
 #include "layers.h"
 #include "losses.h"
@@ -345,17 +346,6 @@ static double forward_backward(al_experiment *e, al_run *r, int off, int B, floa
     return S;
 }
 
-static double grad_norm(const float *g, long P) {
-    double sq = 0.0;
-    for (long i = 0; i < P; i++) sq += (double)g[i] * g[i];
-    return sqrt(sq);
-}
-
-static int all_finite(const float *v, long n) {
-    for (long i = 0; i < n; i++) if (!isfinite(v[i])) return 0;
-    return 1;
-}
-
 static double base_lr(const al_config *c, long t) {
     return al_schedule_lr(c, c->optimizer.lr, t, c->schedule.t_max);
 }
@@ -368,7 +358,8 @@ static void step_reference(al_experiment *e, al_step_record *rec, long s, int si
     al_zero(r->grads, P);
     float scale = c->reduction == AL_REDUCTION_MEAN ? (float)(1.0 / count) : 1.0f;
     rec->loss_ref = forward_backward(e, r, 0, size, scale, s) / count;
-    rec->grad_norm_ref = c->clip_grad_norm > 0 ? al_clip_grad_norm(r->grads, P, c->clip_grad_norm) : grad_norm(r->grads, P);
+    /* without clipping, the norm comes from the comparison's sums (al_experiment_step) */
+    if (c->clip_grad_norm > 0) rec->grad_norm_ref = al_clip_grad_norm(r->grads, P, c->clip_grad_norm);
     r->sched_t++;
     rec->lr_ref = base_lr(c, s); /* one micro-batch per step: either stepping gives t = s */
     al_optim_step(r->params, r->grads, &r->opt, c, rec->lr_ref, P);
@@ -402,7 +393,7 @@ static void step_accumulated(al_experiment *e, al_step_record *rec, long s, int 
     rec->loss_acc = S / count;
     rec->micro_batches = J;
     if (per_micro) rec->grad_norm_acc = norm;
-    else rec->grad_norm_acc = c->clip_grad_norm > 0 ? al_clip_grad_norm(r->grads, P, c->clip_grad_norm) : grad_norm(r->grads, P);
+    else if (c->clip_grad_norm > 0) rec->grad_norm_acc = al_clip_grad_norm(r->grads, P, c->clip_grad_norm);
     long t = c->scheduler_stepping == AL_SCHED_PER_MICRO_BATCH ? r->sched_t - 1 : s;
     rec->lr_acc = base_lr(c, t) / (c->correction == AL_CORR_SCALE_LR ? e->k : 1);
     if (base_lr(c, t) != rec->lr_ref) e->saw_lr_differ = 1;
@@ -465,14 +456,16 @@ int al_experiment_step(al_experiment *e, al_step_record *rec, al_error *err) {
     step_reference(e, rec, s, size, count);
     step_accumulated(e, rec, s, size, count);
     e->step++;
-    if (!isfinite(rec->loss_ref) || !isfinite(rec->loss_acc) || !all_finite(e->ref.grads, P) ||
-        !all_finite(e->acc.grads, P) || !all_finite(e->ref.params, P) || !all_finite(e->acc.params, P)) {
+    /* one pass over each pair: the metrics, the gradient norms and the finiteness check */
+    double norm_acc, norm_ref;
+    int finite = al_compare_norms(&rec->grad, &norm_acc, &norm_ref, e->acc.grads, e->ref.grads, P, e->cfg.rtol, e->cfg.atol);
+    finite &= al_compare_norms(&rec->params, 0, 0, e->acc.params, e->ref.params, P, e->cfg.rtol, e->cfg.atol);
+    if (!(e->cfg.clip_grad_norm > 0)) { rec->grad_norm_ref = norm_ref; rec->grad_norm_acc = norm_acc; }
+    if (!isfinite(rec->loss_ref) || !isfinite(rec->loss_acc) || !finite) {
         e->v.diverged_step = (int)(s + 1);
         e->v.params = AL_PARAMS_DIVERGED;
         return AL_DONE;
     }
-    al_compare(&rec->grad, e->acc.grads, e->ref.grads, P, e->cfg.rtol, e->cfg.atol);
-    al_compare(&rec->params, e->acc.params, e->ref.params, P, e->cfg.rtol, e->cfg.atol);
     rec->grad_category = grad_category(&rec->grad, e->cfg.rtol);
     fold_verdict(e, rec);
     return AL_OK;

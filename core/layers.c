@@ -3,6 +3,7 @@
 #include "layers.h"
 #include "kernels.h"
 #include "mathfn.h"
+#include "simd.h"
 
 void al_zero(float *x, long n) { for (long i = 0; i < n; i++) x[i] = 0.0f; }
 
@@ -11,8 +12,12 @@ void al_zero(float *x, long n) { for (long i = 0; i < n; i++) x[i] = 0.0f; }
 void al_linear_forward(float *out, const float *in, const float *w, const float *b, float *pack,
                        int B, int IN, int OUT) {
     al_gemm_nt(out, in, w, pack, B, OUT, IN, 0);
-    for (int s = 0; s < B; s++)
-        for (int o = 0; o < OUT; o++) out[(long)s * OUT + o] += b[o];
+    int O4 = OUT - OUT % 4;
+    for (int s = 0; s < B; s++) {
+        float *row = out + (long)s * OUT;
+        for (int o = 0; o < O4; o += 4) v4_store(row + o, v4_add(v4_load(row + o), v4_load(b + o)));
+        for (int o = O4; o < OUT; o++) row[o] += b[o];
+    }
 }
 
 void al_linear_backward(float *din, float *dw, float *db, float *scratch, const float *dout,
@@ -20,9 +25,13 @@ void al_linear_backward(float *din, float *dw, float *db, float *scratch, const 
     /* forward: out = in · wᵀ + b */
     if (din) al_gemm_nn(din, dout, w, B, IN, OUT, 0);   /* din = dout · w */
     al_gemm_tn(dw, dout, in, OUT, IN, B, 1);            /* dw += doutᵀ · in */
-    al_zero(scratch, OUT);                              /* db += Σ_s dout[s] */
-    for (int s = 0; s < B; s++)
-        for (int o = 0; o < OUT; o++) scratch[o] += dout[(long)s * OUT + o];
+    al_zero(scratch, OUT);                              /* db += Σ_s dout[s], s in order */
+    int O4 = OUT - OUT % 4;
+    for (int s = 0; s < B; s++) {
+        const float *row = dout + (long)s * OUT;
+        for (int o = 0; o < O4; o += 4) v4_store(scratch + o, v4_add(v4_load(scratch + o), v4_load(row + o)));
+        for (int o = O4; o < OUT; o++) scratch[o] += row[o];
+    }
     for (int o = 0; o < OUT; o++) db[o] += scratch[o];
 }
 
@@ -32,7 +41,12 @@ static float gelu(float x) { return 0.5f * x * (1.0f + am_erff(x * 0.70710678118
 
 void al_activation_forward(float *out, const float *in, al_activation f, long n) {
     switch (f) {
-    case AL_ACT_RELU: for (long i = 0; i < n; i++) out[i] = in[i] > 0.0f ? in[i] : 0.0f; break;
+    case AL_ACT_RELU: { /* in > 0 ? in : 0 (NaN gives 0), four at a time */
+        long n4 = n - n % 4, i = 0;
+        for (; i < n4; i += 4) v4_store(out + i, v4_max(v4_splat(0.0f), v4_load(in + i))); /* 0 < in ? in : 0 */
+        for (; i < n; i++) out[i] = in[i] > 0.0f ? in[i] : 0.0f;
+        break;
+    }
     case AL_ACT_TANH: am_tanhf_n(out, in, (int)n); break;
     case AL_ACT_SIGMOID: am_sigmoidf_n(out, in, (int)n); break;
     case AL_ACT_GELU: for (long i = 0; i < n; i++) out[i] = gelu(in[i]); break;
@@ -43,9 +57,12 @@ void al_activation_forward(float *out, const float *in, al_activation f, long n)
 void al_activation_backward(float *din, const float *dout, const float *in, const float *out,
                             al_activation f, long n) {
     switch (f) {
-    case AL_ACT_RELU: /* out = max(in, 0) */
-        for (long i = 0; i < n; i++) din[i] = in[i] > 0.0f ? dout[i] : 0.0f;
+    case AL_ACT_RELU: { /* out = max(in, 0) */
+        long n4 = n - n % 4, i = 0;
+        for (; i < n4; i += 4) v4_store(din + i, v4_where_pos(v4_load(in + i), v4_load(dout + i)));
+        for (; i < n; i++) din[i] = in[i] > 0.0f ? dout[i] : 0.0f;
         break;
+    }
     case AL_ACT_TANH: /* out = tanh(in): d/din = 1 - out² */
         for (long i = 0; i < n; i++) din[i] = dout[i] * (1.0f - out[i] * out[i]);
         break;

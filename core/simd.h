@@ -3,6 +3,7 @@
  * WebAssembly with -msimd128: wasm_simd128.h. Native x86-64: SSE2 (the speed reference).
  * Otherwise (the scalar wasm build): a struct of four floats. Every operation is lane-wise
  * IEEE single precision (no FMA, no reassociation), so all three give the same bits.
+ * v4_where_pos(t, x): x where t > 0, else +0 (a mask in the SIMD builds: the same bits).
  */
 #ifndef ACCUMLAB_SIMD_H
 #define ACCUMLAB_SIMD_H
@@ -18,6 +19,7 @@ static inline v4 v4_add(v4 a, v4 b) { return wasm_f32x4_add(a, b); }
 static inline v4 v4_sub(v4 a, v4 b) { return wasm_f32x4_sub(a, b); }
 static inline v4 v4_mul(v4 a, v4 b) { return wasm_f32x4_mul(a, b); }
 static inline v4 v4_max(v4 a, v4 b) { return wasm_f32x4_pmax(a, b); } /* b < a ? a : b */
+static inline v4 v4_where_pos(v4 t, v4 x) { return wasm_v128_and(x, wasm_f32x4_gt(t, wasm_f32x4_splat(0.0f))); }
 #elif defined(__SSE2__)
 #include <emmintrin.h>
 typedef __m128 v4;
@@ -29,6 +31,7 @@ static inline v4 v4_add(v4 a, v4 b) { return _mm_add_ps(a, b); }
 static inline v4 v4_sub(v4 a, v4 b) { return _mm_sub_ps(a, b); }
 static inline v4 v4_mul(v4 a, v4 b) { return _mm_mul_ps(a, b); }
 static inline v4 v4_max(v4 a, v4 b) { return _mm_max_ps(b, a); } /* b > a ? b : a, same as pmax */
+static inline v4 v4_where_pos(v4 t, v4 x) { return _mm_and_ps(x, _mm_cmpgt_ps(t, _mm_setzero_ps())); }
 #else
 typedef struct { float f[4]; } v4;
 #define V4_SIMD 0
@@ -39,6 +42,7 @@ static inline v4 v4_add(v4 a, v4 b) { for (int i = 0; i < 4; i++) a.f[i] += b.f[
 static inline v4 v4_sub(v4 a, v4 b) { for (int i = 0; i < 4; i++) a.f[i] -= b.f[i]; return a; }
 static inline v4 v4_mul(v4 a, v4 b) { for (int i = 0; i < 4; i++) a.f[i] *= b.f[i]; return a; }
 static inline v4 v4_max(v4 a, v4 b) { for (int i = 0; i < 4; i++) a.f[i] = a.f[i] < b.f[i] ? b.f[i] : a.f[i]; return a; }
+static inline v4 v4_where_pos(v4 t, v4 x) { for (int i = 0; i < 4; i++) x.f[i] = t.f[i] > 0.0f ? x.f[i] : 0.0f; return x; }
 #endif
 
 #endif

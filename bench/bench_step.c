@@ -11,10 +11,14 @@
  *   bench_step_setup(L+1, sizes..., act, B) an MLP, random data and class targets
  *   bench_step(n)                           n SGD training steps (zero grads, forward,
  *                                           softmax cross-entropy, backward, sgd step)
+ *   bench_compare_setup(n, differ)          two vectors of n floats: equal, or b = 4·a
+ *                                           (as the gradients of an unscaled mean loss, k = 4)
+ *   bench_compare(reps)                     al_compare on them, reps times
  *
  * Everything is allocated in the setup calls, never in the timed calls.
  */
 #include <stdlib.h>
+#include "../core/accumlab.h"
 #include "../core/kernels.h"
 #include "../core/simd.h"
 #include "../core/model.h"
@@ -224,4 +228,27 @@ EXPORT unsigned bench_params_hash(void) {
     const unsigned char *p = (const unsigned char *)sParams;
     for (long i = 0; i < 4L * sM.P; i++) h = (h ^ p[i]) * 16777619u;
     return h;
+}
+
+/* ---- the comparison ------------------------------------------------------------------------ */
+
+static float *cA, *cB;
+static long cN;
+
+EXPORT int bench_compare_setup(long n, int differ) {
+    free(cA); free(cB);
+    cA = malloc(sizeof(float) * n);
+    cB = malloc(sizeof(float) * n);
+    if (!cA || !cB) return -1;
+    fill(cB, n, 3);
+    for (long i = 0; i < n; i++) cA[i] = differ ? 4.0f * cB[i] : cB[i];
+    cN = n;
+    return 0;
+}
+
+EXPORT double bench_compare(int reps) {
+    al_metrics m;
+    for (int r = 0; r < reps; r++) al_compare(&m, cA, cB, cN, 1e-5, 1e-8);
+    sink = (float)m.cosine;
+    return m.scale;
 }

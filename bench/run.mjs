@@ -170,7 +170,20 @@ async function compareStep(lab, x, w, act) {
   x.bench_step_setup(s.length, s[0], s[1], s[2], s[3] ?? 0, act === 'tanh' ? 1 : 0, 32);
   const m = calibrate((k) => x.bench_step(k), 150);
   const ref = timeRounds(() => x.bench_step(m), ROUNDS, 1).map((t) => t / m);
-  return { compare: stats(ms), refStep: stats(ref) };
+  // the floor of a compare step: the reference step plus k = 4 training steps of batch m = 8
+  // (each with its own zeroing and optimizer step, so slightly above the accumulated run)
+  x.bench_step_setup(s.length, s[0], s[1], s[2], s[3] ?? 0, act === 'tanh' ? 1 : 0, 8);
+  const m8 = calibrate((k) => x.bench_step(k), 150);
+  const b8 = timeRounds(() => x.bench_step(m8), ROUNDS, 1).map((t) => t / m8);
+  // al_compare alone on vectors of the model's parameter count: equal, and all differing
+  const P = x.bench_step_setup(s.length, s[0], s[1], s[2], s[3] ?? 0, 0, 8);
+  const cmp = {};
+  for (const [name, differ] of [['equal', 0], ['differ', 1]]) {
+    x.bench_compare_setup(P, differ);
+    const r = calibrate((k) => x.bench_compare(k), 100);
+    cmp[name] = stats(timeRounds(() => x.bench_compare(r), ROUNDS, 1).map((t) => t / r));
+  }
+  return { compare: stats(ms), refStep: stats(ref), step8: stats(b8), params: Number(P), alCompare: cmp };
 }
 
 // W3 memory: the real core (wasm/accumlab.wasm) with a W3 experiment (explicit data, 784
@@ -262,7 +275,9 @@ for (const w of WORKLOADS.slice(0, 2)) {
     const key = `${w.name}-${act}`;
     const c = await compareStep(lab, simd, w, act);
     result.compare[key] = c;
-    log(`  ${key.padEnd(8)} compare ${fmt(c.compare.median)} ms [${fmt(c.compare.min)}-${fmt(c.compare.max)}]  reference step ${fmt(c.refStep.median)} ms  ratio ${(c.compare.median / c.refStep.median).toFixed(2)}`);
+    log(`  ${key.padEnd(8)} compare ${fmt(c.compare.median)} ms [${fmt(c.compare.min)}-${fmt(c.compare.max)}]  reference step ${fmt(c.refStep.median)} ms  ratio ${(c.compare.median / c.refStep.median).toFixed(2)}` +
+      `  | floor (reference + 4 steps of batch 8) ${fmt(c.refStep.median + 4 * c.step8.median)} ms = ${((c.refStep.median + 4 * c.step8.median) / c.refStep.median).toFixed(2)}x` +
+      `  | al_compare on ${c.params} floats: equal ${fmt(c.alCompare.equal.median)} ms, differing ${fmt(c.alCompare.differ.median)} ms`);
   }
 }
 log('');

@@ -10,7 +10,9 @@
 //     the watchdog is long; Stop is the quick way out).
 // Each crash rejects every open request with an EngineError of code 'crash', terminates the
 // old worker, starts a new one with the same init arguments and calls onCrash(error).
-// If the new worker cannot load the engine, onCrash gets code 'restart-failed'.
+// If the new worker cannot load the engine, onCrash gets code 'restart-failed' and nothing is
+// restarted again; a worker that fails before it ever loaded the engine is not restarted
+// either (no loop): its init is rejected with code 'load', and so is every later request.
 import { createClient, EngineError } from './client.mjs';
 
 export const WATCHDOG_MS = 60000;
@@ -33,12 +35,15 @@ export function createSupervisor({
   let client = null;
   let generation = 0; // bumped by every (re)start: messages of older workers are ignored
   let initArgs = null; // [simd] of the last init, replayed after a crash
-  const open = new Set(); // {reject} of every request not answered yet
+  let ready = false; // the current worker has loaded the engine
+  let failure = null; // set once a worker could not load the engine: no more restarts
+  const open = new Set(); // {reject, watch} of every request not answered yet
   let lastHeard = Date.now();
   let watchdog = 0;
 
   function spawn() {
     const gen = ++generation;
+    ready = false;
     worker = createWorker();
     worker.addEventListener('message', () => { if (gen === generation) lastHeard = Date.now(); });
     client = createClient(worker, {
@@ -47,21 +52,46 @@ export function createSupervisor({
     });
   }
 
+  function rejectOpen(error) {
+    for (const r of [...open]) r.reject(error);
+    open.clear();
+  }
+
+  /** A worker that never loaded the engine is not restarted: it would fail the same way. */
+  function fail(error, report) {
+    if (failure) return;
+    failure = error;
+    rejectOpen(error);
+    try { worker.terminate(); } catch { /* already gone */ }
+    if (report) onCrash(error);
+  }
+
   function crash(detail) {
+    if (failure) return;
+    if (!ready) {
+      const restarting = generation > 1;
+      fail(new EngineError({
+        name: 'EngineCrash', code: restarting ? 'restart-failed' : 'load', field: null,
+        message: restarting ? `The engine crashed and could not be restarted (${detail})` : `the engine worker failed (${detail})`,
+      }), restarting);
+      return;
+    }
     const error = new EngineError({
       name: 'EngineCrash', code: 'crash', field: null,
       message: `The engine crashed (${detail}) and was restarted. Press Run to train again`,
     });
-    for (const r of [...open]) r.reject(error);
-    open.clear();
+    rejectOpen(error);
     try { worker.terminate(); } catch { /* already gone */ }
     spawn();
-    if (initArgs) {
-      client.init(...initArgs).catch((e) => onCrash(new EngineError({
-        name: 'EngineCrash', code: 'restart-failed', field: null,
-        message: `The engine crashed and could not be restarted (${e.message})`,
-      })));
-    }
+    const gen = generation;
+    client.init(...initArgs).then(() => { if (gen === generation) ready = true; }, (e) => {
+      if (gen === generation) {
+        fail(new EngineError({
+          name: 'EngineCrash', code: 'restart-failed', field: null,
+          message: `The engine crashed and could not be restarted (${e.message})`,
+        }), true);
+      }
+    });
     onCrash(error);
   }
 
@@ -69,19 +99,23 @@ export function createSupervisor({
     if (!open.size) {
       clearInterval(watchdog);
       watchdog = 0;
-    } else if (Date.now() - lastHeard > watchdogMs) {
+    } else if ([...open].some((r) => r.watch) && Date.now() - lastHeard > watchdogMs) {
       crash(`it did not answer for ${Math.round(watchdogMs / 1000)} s`);
     }
   }
 
-  /** Sends one request through the current client; the promise keeps the request's `.id`. */
-  function track(send) {
-    if (!open.size) lastHeard = Date.now();
+  /**
+   * Sends one request through the current client; the promise keeps the request's `.id`.
+   * watch: false leaves it out of the watchdog (loading the engine may be slow on a slow link).
+   */
+  function track(send, { watch = true } = {}) {
+    if (failure) return Promise.reject(failure);
+    if (watch && ![...open].some((r) => r.watch)) lastHeard = Date.now();
     const inner = send();
     const gen = generation;
-    let entry;
+    const entry = { reject: null, watch };
     const promise = new Promise((resolve, reject) => {
-      entry = { reject };
+      entry.reject = reject;
       open.add(entry);
       inner.then((v) => {
         if (!open.delete(entry)) return; // already rejected by a crash
@@ -103,13 +137,17 @@ export function createSupervisor({
   return {
     init(simd) {
       initArgs = [simd];
-      return track(() => client.init(simd));
+      const gen = generation;
+      const p = track(() => client.init(simd), { watch: false });
+      p.then(() => { if (gen === generation) ready = true; }, () => {});
+      return p;
     },
     start: (config) => track(() => client.start(config)),
     run: (maxSteps) => track(() => client.run(maxSteps)),
     free: () => track(() => client.free()),
     /** Stops the current run; a worker that does not answer within stopGraceMs is restarted. */
     stop() {
+      if (failure) return Promise.resolve({ stopped: false });
       const gen = generation;
       const answer = client.stop().catch(() => ({ stopped: false })); // never rejects: callers fire and forget
       let timer;

@@ -42,7 +42,10 @@ function fakeWorker(hooks) {
   w.terminated = false;
   w.silent = false; // true: swallows every message (a dead worker)
   const protocol = createProtocol({
-    loadEngine: async () => stubEngine(hooks),
+    loadEngine: async () => {
+      await new Promise((ok) => setTimeout(ok, hooks.loadMs ?? 0)); // fetching and compiling
+      return stubEngine(hooks);
+    },
     post: (m) => setTimeout(() => {
       if (!w.terminated && !w.silent) w.dispatchEvent(new MessageEvent('message', { data: m }));
     }),
@@ -55,10 +58,16 @@ function fakeWorker(hooks) {
 
 function setup(hooks = {}, opts = {}) {
   const workers = [];
+  let made = 0;
   const crashes = [];
   const steps = [];
   const sup = createSupervisor({
-    createWorker: () => { const w = fakeWorker(hooks); workers.push(w); return w; },
+    createWorker: () => {
+      const w = fakeWorker(hooks);
+      workers.push(w);
+      hooks.onCreate?.(w, made++);
+      return w;
+    },
     onStep: (record) => steps.push(record.step),
     onCrash: (e) => crashes.push(e),
     ...opts,
@@ -164,4 +173,35 @@ test('an answered Stop does not restart anything', async () => {
   await new Promise((ok) => setTimeout(ok, 150));
   assert.equal(workers.length, 1);
   assert.equal(crashes.length, 0);
+});
+
+test('a worker that fails before loading the engine is not restarted in a loop; later requests fail at once', async () => {
+  const { sup, workers, crashes } = setup({ onCreate: (w) => setTimeout(() => w.fail('worker.mjs: 404')) });
+  await assert.rejects(sup.init(), (e) => e.code === 'load' && /worker failed \(worker.mjs: 404\)/.test(e.message));
+  await new Promise((ok) => setTimeout(ok, 50));
+  assert.equal(workers.length, 1, 'no second worker');
+  assert.equal(crashes.length, 0, 'the init rejection says it; onCrash is for crashes after loading');
+  await assert.rejects(sup.start({ steps: 1 }), (e) => e.code === 'load');
+});
+
+test('a restarted worker that cannot load the engine is reported once, as restart-failed', async () => {
+  const { sup, workers, crashes } = setup({ onCreate: (w, i) => { if (i > 0) setTimeout(() => w.fail('out of memory')); } });
+  await sup.init();
+  workers[0].fail('boom');
+  await new Promise((ok) => setTimeout(ok, 50));
+  assert.deepEqual(crashes.map((e) => e.code), ['crash', 'restart-failed']);
+  assert.match(crashes[1].message, /could not be restarted \(out of memory\)/);
+  assert.equal(workers.length, 2, 'no third worker');
+  await assert.rejects(sup.start({ steps: 1 }), (e) => e.code === 'restart-failed');
+});
+
+test('loading the engine is not cut short by the watchdog', async () => {
+  const { sup, workers, crashes } = setup({ loadMs: 300 }, { watchdogMs: 50 });
+  const info = await sup.init();
+  assert.equal(info.simd, true);
+  assert.equal(crashes.length, 0);
+  assert.equal(workers.length, 1);
+  // ...but a request after it is.
+  workers[0].silent = true;
+  await assert.rejects(sup.start({ steps: 1 }), (e) => e.code === 'crash');
 });

@@ -115,8 +115,9 @@ $(BUILD)/bench/bench_native: bench/bench_native.c bench/bench_step.c $(CORE_SRC)
 	$(CC) -std=c11 -O2 -msse2 -ffp-contract=off -fno-math-errno -Icore bench/bench_native.c bench/bench_step.c $(CORE_SRC) -lm -o $@
 bench: wasm $(BENCH_BINS) ## speed: accumlab (SIMD, scalar, native) vs tfjs; writes build/bench/result.json
 	node bench/run.mjs
-bench-browser: wasm ## time typical lab configs in headless Chromium
+bench-browser: wasm ## time typical lab configs in headless Chromium, then every preset through the page
 	node bench/browser.mjs
+	node bench/page.mjs
 
 clean:
 	rm -rf $(BUILD) wasm/*.wasm dist

@@ -9,8 +9,9 @@
  *   bench_gemm_setup(M, N, K)               operands for the three GEMM forms
  *   bench_gemm(form, reps)                  form 0: A·B (nn), 1: A·Bᵀ (nt, packs Bᵀ), 2: Aᵀ·B (tn)
  *   bench_step_setup(L+1, sizes..., act, B) an MLP, random data and class targets
- *   bench_step(n)                           n SGD training steps (zero grads, forward,
+ *   bench_step(n)                           n SGD training steps (zero grads, pack weights, forward,
  *                                           softmax cross-entropy, backward, sgd step)
+ *   bench_accum_step(n, k)                  n steps of the accumulated run: k micro-batches of B/k
  *   bench_compare_setup(n, differ)          two vectors of n floats: equal, or b = 4·a
  *                                           (as the gradients of an unscaled mean loss, k = 4)
  *   bench_compare(reps)                     al_compare on them, reps times
@@ -213,6 +214,7 @@ EXPORT double bench_step(int n) {
     al_mask_source ms = {AL_RNG_STREAM, 0, 0, 0, 0};
     for (int i = 0; i < n; i++) {
         al_zero(sGrads, sM.P);
+        al_model_pack(&sActs, sParams, &sM);   /* once per optimizer step, as the experiment */
         const float *y = al_model_forward(&sActs, 0, &ms, sX, sParams, &sM, sB);
         S = al_loss_forward_backward(sDy, sActs.scratch, y, sT, 0, AL_LOSS_CROSS_ENTROPY,
                                      1.0f / (float)sB, sB, OUT, 1);
@@ -220,6 +222,28 @@ EXPORT double bench_step(int n) {
         al_optim_step(sParams, sGrads, &sOpt, &sCfg, sCfg.optimizer.lr, sM.P);
     }
     return S / sB;
+}
+
+/* n optimizer steps of the accumulated run on the batch of bench_step_setup: weights packed
+ * once per step, then k micro-batches of B/k samples, each backward adding into the
+ * gradients, then one sgd step (the loss scaled by 1/B, as the scale_loss correction) */
+EXPORT double bench_accum_step(int n, int k) {
+    int OUT = sM.sizes[sM.L], IN = sM.sizes[0], m = sB / k;
+    double S = 0.0;
+    al_mask_source ms = {AL_RNG_STREAM, 0, 0, 0, 0};
+    for (int i = 0; i < n; i++) {
+        al_zero(sGrads, sM.P);
+        al_model_pack(&sActs, sParams, &sM);
+        for (int j = 0; j < k; j++) {
+            const float *x = sX + (long)j * m * IN;
+            const float *y = al_model_forward(&sActs, 0, &ms, x, sParams, &sM, m);
+            S = al_loss_forward_backward(sDy, sActs.scratch, y, sT + j * m, 0, AL_LOSS_CROSS_ENTROPY,
+                                         1.0f / (float)sB, m, OUT, 1);
+            al_model_backward(sGrads, &sActs, sDy, x, sParams, &sM, m);
+        }
+        al_optim_step(sParams, sGrads, &sOpt, &sCfg, sCfg.optimizer.lr, sM.P);
+    }
+    return S;
 }
 
 /* The bits of the parameters, for checking builds against each other. */

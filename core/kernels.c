@@ -151,19 +151,26 @@ static void edges(float *C, const float *A, long si, long sk, const float *B, lo
 
 /* A·B and A·Bᵀ: a(i, k) = A[i·si + k]. Column panels outer: a block of nc columns of B is
  * packed into bbuf (as many panels of K·8 as bcap floats hold; bcap < K·8 reads B in place,
- * only with bj == 1), then every 4-row block of A runs over it. */
+ * only with bj == 1), then every 4-row block of A runs over it. With prepacked (al_pack_b:
+ * every panel packed before the call), the block's panels are read from there instead: the
+ * same micro-kernel calls on the same values, so the same bits. */
 static void gemm_rows(float *C, const float *A, long si, const float *B, long bk, long bj,
-                      float *bbuf, long bcap, int M, int N, int K, int accumulate) {
+                      float *bbuf, long bcap, const float *prepacked, int M, int N, int K, int accumulate) {
     int M4 = M - M % MR, N8 = N - N % NR;
-    int packed = K > 0 && bcap >= (long)K * NR;
+    int packed = K > 0 && (prepacked || bcap >= (long)K * NR);
     int nc = packed ? (int)(bcap / ((long)K * NR)) * NR : NR;
+    if (nc < NR) nc = NR;   /* prepacked with a small block size: one panel per block */
     if (nc > N8) nc = N8;
     for (int jc = 0; jc < N8; jc += nc) {
         int w = N8 - jc < nc ? N8 - jc : nc;
         const float *bp = B + jc * bj;   /* panel p at bp + p·pstride, rows ldb apart */
         long pstride = NR * bj;
         int ldb = (int)bk;
-        if (packed) {
+        if (prepacked) {   /* the panels of this block, packed before the call */
+            bp = prepacked + (long)(jc / NR) * K * NR;
+            pstride = (long)K * NR;
+            ldb = NR;
+        } else if (packed) {
             for (int p = 0; p < w / NR; p++) pack_panel(bbuf + (long)p * K * NR, bp + p * NR * bj, bk, bj, K);
             bp = bbuf;
             pstride = (long)K * NR;
@@ -218,7 +225,7 @@ static void gemm_cols(float *C, const float *A, long sk, const float *B, float *
 
 void al_gemm_nn(float *C, const float *A, const float *B, int M, int N, int K, int accumulate) {
     float bbuf[BCAP];
-    gemm_rows(C, A, K, B, N, 1, bbuf, M >= PACK_MIN_M ? BCAP : 0, M, N, K, accumulate);
+    gemm_rows(C, A, K, B, N, 1, bbuf, M >= PACK_MIN_M ? BCAP : 0, 0, M, N, K, accumulate);
 }
 
 void al_gemm_tn(float *C, const float *A, const float *B, int M, int N, int K, int accumulate) {
@@ -227,10 +234,32 @@ void al_gemm_tn(float *C, const float *A, const float *B, int M, int N, int K, i
     gemm_cols(C, A, M, B, pack ? abuf : 0, ACAP, bbuf, M, N, K, accumulate);
 }
 
+/* A·Bᵀ packs B (N, K) transposing, in blocks of panels that stay in L2 (64K floats), at
+ * least one panel */
+#define NT_BLOCK 65536
+
 void al_gemm_nt(float *C, const float *A, const float *B, float *pack, int M, int N, int K, int accumulate) {
-    /* B is (N, K): pack it (transposing) into the caller's (K, N) scratch, in blocks of
-     * panels that stay in L2 (64K floats), at least one panel */
-    long cap = (long)K * N, want = 65536;
+    long cap = (long)K * N, want = NT_BLOCK;
     if (want < (long)K * NR) want = (long)K * NR;
-    gemm_rows(C, A, K, B, 1, K, pack, cap < want ? cap : want, M, N, K, accumulate);
+    gemm_rows(C, A, K, B, 1, K, pack, cap < want ? cap : want, 0, M, N, K, accumulate);
+}
+
+/* ---- operands packed once for many products ------------------------------------------ */
+
+long al_pack_floats(int N, int K) { return (long)K * (N - N % NR); }
+
+/* every full panel of 8 columns of b(k, j) = B[k·bk + j·bj], panel p at P + p·K·8 */
+static void pack_all(float *P, const float *B, long bk, long bj, int N, int K) {
+    for (int j = 0; j + NR <= N; j += NR, P += (long)K * NR) pack_panel(P, B + j * bj, bk, bj, K);
+}
+
+void al_pack_nt(float *P, const float *B, int N, int K) { pack_all(P, B, 1, K, N, K); }
+void al_pack_nn(float *P, const float *B, int N, int K) { pack_all(P, B, N, 1, N, K); }
+
+void al_gemm_nn_packed(float *C, const float *A, const float *B, const float *P, int M, int N, int K, int accumulate) {
+    gemm_rows(C, A, K, B, N, 1, 0, BCAP, P, M, N, K, accumulate);
+}
+
+void al_gemm_nt_packed(float *C, const float *A, const float *B, const float *P, int M, int N, int K, int accumulate) {
+    gemm_rows(C, A, K, B, 1, K, 0, NT_BLOCK, P, M, N, K, accumulate);
 }

@@ -16,6 +16,20 @@ void al_gemm_tn(float *C, const float *A, const float *B, int M, int N, int K, i
 /* C (M,N) (+)= A (M,K) · B(N,K)ᵀ   — the forward: out = in · Wᵀ. pack: (K, N) scratch */
 void al_gemm_nt(float *C, const float *A, const float *B, float *pack, int M, int N, int K, int accumulate);
 
+/* The right operand packed once for many products (the weights, fixed within an optimizer
+ * step, are the right operand of the forward and of the backward's din): P holds every full
+ * panel of 8 columns, al_pack_floats(N, K) floats; the N % 8 columns left over are read from
+ * B in place. Same bits as the forms above, which pack on every call. */
+long al_pack_floats(int N, int K);
+/* P = the panels of B (N,K)ᵀ, for al_gemm_nt_packed */
+void al_pack_nt(float *P, const float *B, int N, int K);
+/* P = the panels of B (K,N), for al_gemm_nn_packed */
+void al_pack_nn(float *P, const float *B, int N, int K);
+/* C (M,N) (+)= A (M,K) · B(N,K)ᵀ, P = al_pack_nt(B) */
+void al_gemm_nt_packed(float *C, const float *A, const float *B, const float *P, int M, int N, int K, int accumulate);
+/* C (M,N) (+)= A (M,K) · B (K,N), P = al_pack_nn(B) */
+void al_gemm_nn_packed(float *C, const float *A, const float *B, const float *P, int M, int N, int K, int accumulate);
+
 /* The naive references (kernels_ref.c): the same contract in three plain loops. */
 void al_gemm_nn_ref(float *C, const float *A, const float *B, int M, int N, int K, int accumulate);
 void al_gemm_tn_ref(float *C, const float *A, const float *B, int M, int N, int K, int accumulate);

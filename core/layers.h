@@ -16,13 +16,14 @@
 
 void al_zero(float *x, long n);
 
-/* out (B,OUT) = in (B,IN) · wᵀ + b;  w (OUT,IN), b (OUT); pack: (IN,OUT) scratch */
-void al_linear_forward(float *out, const float *in, const float *w, const float *b, float *pack,
+/* out (B,OUT) = in (B,IN) · wᵀ + b;  w (OUT,IN), b (OUT); wt: w packed by al_pack_nt(wt, w, OUT, IN)
+ * (the weights are fixed within an optimizer step: the model packs them once per step) */
+void al_linear_forward(float *out, const float *in, const float *w, const float *wt, const float *b,
                        int B, int IN, int OUT);
 /* din (B,IN) = dout·w (skipped if din is NULL); dw (OUT,IN) += doutᵀ·in; db (OUT) += Σ_b dout;
- * scratch: (OUT) floats */
+ * wp: w packed by al_pack_nn(wp, w, IN, OUT) (unused if din is NULL); scratch: (OUT) floats */
 void al_linear_backward(float *din, float *dw, float *db, float *scratch, const float *dout,
-                        const float *in, const float *w, int B, int IN, int OUT);
+                        const float *in, const float *w, const float *wp, int B, int IN, int OUT);
 
 /* out = f(in), n values (out may equal in) */
 void al_activation_forward(float *out, const float *in, al_activation f, long n);

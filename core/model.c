@@ -1,6 +1,7 @@
 /* core/model.c — the MLP's layout, initialisation, forward and backward (see model.h). */
 #include <math.h>
 #include "model.h"
+#include "kernels.h"
 #include "layers.h"
 
 long al_model_layout(al_model *m, const int *sizes, int n_sizes, al_activation act, al_norm norm,
@@ -29,6 +30,16 @@ long al_model_layout(al_model *m, const int *sizes, int n_sizes, al_activation a
     return off;
 }
 
+/* the packed weights: every layer's for the forward, layers l >= 1 for the backward's din */
+static long packs_floats(const al_model *m) {
+    long n = 0;
+    for (int l = 0; l < m->L; l++) {
+        n += al_pack_floats(m->sizes[l + 1], m->sizes[l]);
+        if (l > 0) n += al_pack_floats(m->sizes[l], m->sizes[l + 1]);
+    }
+    return n;
+}
+
 long al_acts_floats(const al_model *m, int B) {
     long n = 0;
     for (int l = 0; l < m->L; l++) {
@@ -39,12 +50,7 @@ long al_acts_floats(const al_model *m, int B) {
         n += bh;                                          /* a */
         if (m->dropout[l] > 0.0f) n += 2 * bh;            /* mask, d */
     }
-    long pack = 0;
-    for (int l = 0; l < m->L; l++) {
-        long p = (long)m->sizes[l] * m->sizes[l + 1];
-        if (p > pack) pack = p;
-    }
-    return n + 2L * B * m->max_width + pack + 3L * m->max_width;
+    return n + 2L * B * m->max_width + packs_floats(m) + 3L * m->max_width;
 }
 
 void al_acts_bind(al_acts *a, const al_model *m, int B, float *mem) {
@@ -68,13 +74,11 @@ void al_acts_bind(al_acts *a, const al_model *m, int B, float *mem) {
     }
     a->g0 = mem; mem += (long)B * m->max_width;
     a->g1 = mem; mem += (long)B * m->max_width;
-    a->pack = mem;
-    long pack = 0;
     for (int l = 0; l < m->L; l++) {
-        long p = (long)m->sizes[l] * m->sizes[l + 1];
-        if (p > pack) pack = p;
+        a->wt[l] = mem; mem += al_pack_floats(m->sizes[l + 1], m->sizes[l]);
+        a->wp[l] = 0;
+        if (l > 0) { a->wp[l] = mem; mem += al_pack_floats(m->sizes[l], m->sizes[l + 1]); }
     }
-    mem += pack;
     a->scratch = mem;
 }
 
@@ -103,13 +107,21 @@ static void draw_masks(float *mask, const al_mask_source *ms, int layer, float p
         }
 }
 
+void al_model_pack(al_acts *A, const float *params, const al_model *m) {
+    for (int l = 0; l < m->L; l++) {
+        int IN = m->sizes[l], OUT = m->sizes[l + 1];
+        al_pack_nt(A->wt[l], params + m->w[l], OUT, IN);          /* out = in · wᵀ */
+        if (l > 0) al_pack_nn(A->wp[l], params + m->w[l], IN, OUT); /* din = dout · w */
+    }
+}
+
 const float *al_model_forward(al_acts *A, float *running, const al_mask_source *ms,
                               const float *x, const float *params, const al_model *m, int B) {
     const float *in = x;
     for (int l = 0; l < m->L; l++) {
         int IN = m->sizes[l], H = m->sizes[l + 1];
         long n = (long)B * H;
-        al_linear_forward(A->z[l], in, params + m->w[l], params + m->b[l], A->pack, B, IN, H);
+        al_linear_forward(A->z[l], in, params + m->w[l], A->wt[l], params + m->b[l], B, IN, H);
         if (l == m->L - 1) break;
         if (m->norm == AL_NORM_BATCH) {
             float *rm = running + (long)l * 2 * m->max_width, *rv = rm + m->max_width;
@@ -139,7 +151,7 @@ void al_model_backward(float *grads, al_acts *A, const float *dy, const float *x
         const float *in = l == 0 ? x : A->d[l - 1];
         float *din = l == 0 ? 0 : bufs[which];
         al_linear_backward(din, grads + m->w[l], grads + m->b[l], A->scratch, dout, in,
-                           params + m->w[l], B, IN, m->sizes[l + 1]);
+                           params + m->w[l], A->wp[l], B, IN, m->sizes[l + 1]);
         if (l == 0) break;
         /* din is ∂/∂(output of hidden layer l-1): undo dropout, activation, norm in place */
         int h = l - 1, H = IN;

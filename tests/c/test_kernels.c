@@ -107,6 +107,70 @@ TEST(packed_gemm_equals_naive_reference_bit_for_bit_on_awkward_shapes) {
     CHECK(runs == NSHAPES * 6 * 3 * 2, "ran %d", runs);
 }
 
+/* The weights packed once per optimizer step (al_pack_nt / al_pack_nn, then *_packed) give
+ * the bits of packing on every call, for several products with one packing (the k
+ * micro-batches of a step: different A, the same B), and write nothing past the pack. */
+static int packed_once_equals_every_call(int form, int M, int N, int K, int acc, uint64_t seed) {
+    long na = (long)M * K, nb = (long)K * N, nc = (long)M * N, np = al_pack_floats(N, K);
+    float *A = malloc(sizeof(float) * na), *B = malloc(sizeof(float) * nb), *B0 = malloc(sizeof(float) * nb);
+    float *C0 = malloc(sizeof(float) * nc), *C1 = malloc(sizeof(float) * nc), *C2 = malloc(sizeof(float) * nc);
+    float *scratch = malloc(sizeof(float) * nb), *P = malloc(sizeof(float) * (np + GUARD));
+    al_rng r;
+    al_rng_seed(&r, seed);
+    fill(B, nb, &r);
+    memcpy(B0, B, sizeof(float) * nb);
+    for (int g = 0; g < GUARD; g++) P[np + g] = GUARD_VALUE;
+    if (form == NT) al_pack_nt(P, B, N, K);
+    else al_pack_nn(P, B, N, K);
+    int ok = np == (long)K * (N - N % 8);
+    for (int micro = 0; micro < 3; micro++) {
+        fill(A, na, &r);
+        fill(C0, nc, &r);
+        memcpy(C1, C0, sizeof(float) * nc);
+        memcpy(C2, C0, sizeof(float) * nc);
+        if (form == NT) {
+            al_gemm_nt(C0, A, B, scratch, M, N, K, acc);
+            al_gemm_nt_packed(C1, A, B, P, M, N, K, acc);
+            al_gemm_nt_ref(C2, A, B, M, N, K, acc);
+        } else {
+            al_gemm_nn(C0, A, B, M, N, K, acc);
+            al_gemm_nn_packed(C1, A, B, P, M, N, K, acc);
+            al_gemm_nn_ref(C2, A, B, M, N, K, acc);
+        }
+        if (memcmp(C0, C1, sizeof(float) * nc) != 0 || memcmp(C1, C2, sizeof(float) * nc) != 0) {
+            fprintf(stderr, "    gemm_%s_packed %dx%dx%d acc %d micro %d: differs\n", FORM[form], M, N, K, acc, micro);
+            ok = 0;
+        }
+    }
+    for (int g = 0; g < GUARD; g++) ok &= P[np + g] == GUARD_VALUE;
+    ok &= memcmp(B, B0, sizeof(float) * nb) == 0;
+    free(A); free(B); free(B0); free(C0); free(C1); free(C2); free(scratch); free(P);
+    return ok;
+}
+
+TEST(weights_packed_once_give_the_bits_of_packing_every_call) {
+    int runs = 0, failures = 0;
+    for (int s = 0; s < NSHAPES; s++)
+        for (int p = 0; p < 6; p++) {
+            int M = SHAPES[s][PERMS[p][0]], N = SHAPES[s][PERMS[p][1]], K = SHAPES[s][PERMS[p][2]];
+            for (int form = NN; form <= NT; form += NT - NN)
+                for (int acc = 0; acc < 2; acc++) {
+                    runs++;
+                    if (!packed_once_equals_every_call(form, M, N, K, acc, 7000u + 100u * (uint64_t)s + 10u * (uint64_t)p + (uint64_t)acc))
+                        failures++;
+                }
+        }
+    /* the shapes of the lab's layers at micro-batch 8: W2 and W3 */
+    static const int LAB[][3] = {{8, 256, 64}, {8, 256, 256}, {8, 10, 256}, {8, 64, 256}, {8, 512, 784}, {8, 784, 512}};
+    for (int i = 0; i < 6; i++)
+        for (int form = NN; form <= NT; form += NT - NN) {
+            runs++;
+            if (!packed_once_equals_every_call(form, LAB[i][0], LAB[i][1], LAB[i][2], 0, 9000u + (uint64_t)i)) failures++;
+        }
+    CHECK(failures == 0, "%d of %d runs differ", failures, runs);
+    CHECK(runs == NSHAPES * 6 * 2 * 2 + 12, "ran %d", runs);
+}
+
 /* The references themselves: each C[i][j] within 1e-5 of the double product, relative to
  * Σ_k |a(i,k) b(k,j)| (+ |C0| when accumulating): a float sum of K terms in order is within
  * about K·2^-24 of that scale in the worst case, far less in practice, while an index error
@@ -195,6 +259,7 @@ TEST(each_entry_sums_k_in_order_into_one_float) {
 
 int main(void) {
     RUN(packed_gemm_equals_naive_reference_bit_for_bit_on_awkward_shapes);
+    RUN(weights_packed_once_give_the_bits_of_packing_every_call);
     RUN(naive_references_match_a_double_precision_product);
     RUN(a_product_by_hand_in_all_three_layouts);
     RUN(each_entry_sums_k_in_order_into_one_float);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "kernels.h"
 #include "layers.h"
 #include "losses.h"
 #include "model.h"
@@ -92,12 +93,13 @@ static double dot_r(const float *r, const float *out, long n) {
 
 typedef struct {
     int B, IN, OUT;
-    float in[64], w[64], b[8], r[64], out[64], pack[64];
+    float in[64], w[64], b[8], r[64], out[64], wt[64];
 } linear_ctx;
 
 static double linear_f(void *p) {
     linear_ctx *c = p;
-    al_linear_forward(c->out, c->in, c->w, c->b, c->pack, c->B, c->IN, c->OUT);
+    al_pack_nt(c->wt, c->w, c->OUT, c->IN); /* w changes between calls (finite differences) */
+    al_linear_forward(c->out, c->in, c->w, c->wt, c->b, c->B, c->IN, c->OUT);
     return dot_r(c->r, c->out, (long)c->B * c->OUT);
 }
 
@@ -109,8 +111,9 @@ TEST(linear_backward_matches_finite_differences_for_din_dw_db) {
     fill(c.w, c.OUT * c.IN, &r, -1, 1);
     fill(c.b, c.OUT, &r, -1, 1);
     fill(c.r, c.B * c.OUT, &r, -1, 1);
-    float din[64], dw[64] = {0}, db[8] = {0}, scratch[8];
-    al_linear_backward(din, dw, db, scratch, c.r, c.in, c.w, c.B, c.IN, c.OUT);
+    float din[64], dw[64] = {0}, db[8] = {0}, scratch[8], wp[64];
+    al_pack_nn(wp, c.w, c.IN, c.OUT);
+    al_linear_backward(din, dw, db, scratch, c.r, c.in, c.w, wp, c.B, c.IN, c.OUT);
     CHECK_FD(fd_check(linear_f, &c, c.in, din, c.B * c.IN, NULL), "linear din");
     CHECK_FD(fd_check(linear_f, &c, c.w, dw, c.OUT * c.IN, NULL), "linear dw");
     CHECK_FD(fd_check(linear_f, &c, c.b, db, c.OUT, NULL), "linear db");
@@ -120,15 +123,16 @@ TEST(linear_backward_adds_into_dw_db_and_overwrites_din) {
     al_rng r;
     al_rng_seed(&r, 12);
     int B = 3, IN = 5, OUT = 6;
-    float in[15], w[30], dout[18], din[15], din2[15], dw[30] = {0}, db[6] = {0}, dw1[30], db1[6], scratch[6];
+    float in[15], w[30], dout[18], din[15], din2[15], dw[30] = {0}, db[6] = {0}, dw1[30], db1[6], scratch[6], wp[30];
     fill(in, 15, &r, -1, 1);
     fill(w, 30, &r, -1, 1);
     fill(dout, 18, &r, -1, 1);
-    al_linear_backward(din, dw, db, scratch, dout, in, w, B, IN, OUT);
+    al_pack_nn(wp, w, IN, OUT);
+    al_linear_backward(din, dw, db, scratch, dout, in, w, wp, B, IN, OUT);
     memcpy(dw1, dw, sizeof dw);
     memcpy(db1, db, sizeof db);
     for (int i = 0; i < 15; i++) din2[i] = 1e6f; /* garbage: din is written, not added to */
-    al_linear_backward(din2, dw, db, scratch, dout, in, w, B, IN, OUT);
+    al_linear_backward(din2, dw, db, scratch, dout, in, w, wp, B, IN, OUT);
     int doubled = 1;
     for (int i = 0; i < 30; i++) doubled &= dw[i] == 2 * dw1[i];
     for (int i = 0; i < 6; i++) doubled &= db[i] == 2 * db1[i];
@@ -138,7 +142,7 @@ TEST(linear_backward_adds_into_dw_db_and_overwrites_din) {
     for (int i = 0; i < 30; i++) nz += fabsf(dw1[i]);
     CHECK(nz > 0.1f, "dw not zero (%g)", nz);
     /* din NULL: the first layer skips it, parameter gradients still added */
-    al_linear_backward(NULL, dw, db, scratch, dout, in, w, B, IN, OUT);
+    al_linear_backward(NULL, dw, db, scratch, dout, in, w, NULL, B, IN, OUT);
     int tripled = 1;
     for (int i = 0; i < 30; i++) tripled &= fabsf(dw[i] - 3 * dw1[i]) <= 1e-6f * (1 + fabsf(dw1[i]));
     CHECK(tripled, "din NULL still adds dw");
@@ -497,6 +501,7 @@ typedef struct {
 static double model_f(void *p) {
     model_ctx *c = p;
     c->stream = c->stream0;
+    al_model_pack(&c->acts, c->params, &c->m); /* params change between calls (finite differences) */
     const float *out = al_model_forward(&c->acts, c->running, &c->ms, c->x, c->params, &c->m, c->B);
     return dot_r(c->r, out, (long)c->B * c->m.sizes[c->m.L]);
 }

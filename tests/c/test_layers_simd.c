@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 #include "check.h"
+#include "kernels.h"
 #include "layers.h"
 
 static const float EDGE[] = {-0.0f, 0.0f, NAN, -NAN, 1.0f, -1.0f, INFINITY, -INFINITY, 1e-45f, -1e-45f, 3.0f};
@@ -32,14 +33,15 @@ TEST(relu_forward_and_backward_match_the_scalar_definition_bit_for_bit) {
 TEST(bias_add_and_bias_gradient_match_the_scalar_loops_bit_for_bit) {
     /* a 1x1 weight-free check: IN = 1 with w = 0 leaves out = bias exactly added to 0 */
     enum { B = 5, OUT = 11 };
-    float x[B], w[OUT], b[OUT], out[B * OUT], pack[OUT], dout[B * OUT], dw[OUT], db[OUT], scratch[OUT];
+    float x[B], w[OUT], b[OUT], out[B * OUT], wt[OUT], dout[B * OUT], dw[OUT], db[OUT], scratch[OUT];
     for (int s = 0; s < B; s++) x[s] = 1.0f;
     for (int o = 0; o < OUT; o++) { w[o] = 0.0f; b[o] = 0.1f * (float)o - 0.37f; dw[o] = 0.0f; db[o] = 0.25f; }
     for (int i = 0; i < B * OUT; i++) dout[i] = 1.0f / (float)(i + 3);
-    al_linear_forward(out, x, w, b, pack, B, 1, OUT);
+    al_pack_nt(wt, w, OUT, 1);
+    al_linear_forward(out, x, w, wt, b, B, 1, OUT);
     for (int s = 0; s < B; s++)
         for (int o = 0; o < OUT; o++) CHECK(same_bits(out[s * OUT + o], 0.0f + b[o]), "out[%d][%d]", s, o);
-    al_linear_backward(0, dw, db, scratch, dout, x, w, B, 1, OUT);
+    al_linear_backward(0, dw, db, scratch, dout, x, w, 0, B, 1, OUT);
     for (int o = 0; o < OUT; o++) {
         float sum = 0.0f; /* Σ_s in order, then added to db once */
         for (int s = 0; s < B; s++) sum += dout[s * OUT + o];

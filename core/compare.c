@@ -2,14 +2,19 @@
  *
  * Runs on the gradients and on the parameters of both runs after every optimizer step, so it
  * is written for speed, with the same results as the plain definitions (accumlab.h):
- * - the sums (a·b, |a|², |b|², |a-b|²) are in double in index order, so every build gives
- *   the same bits; they run in blocks with few live values (V8 keeps them in registers);
+ * - the sums (a·b, |a|², |b|², |a-b|², |a-c·b|²) are in double, each in four lanes by index
+ *   mod 4 (the order of compare.h), so each lane is an independent chain of additions (an
+ *   index-order sum is one chain, bound by the latency of an addition) and every build
+ *   (SIMD wasm in f64x2, native in SSE2 __m128d, scalar wasm in plain doubles) gives the same
+ *   bits; they run in blocks with few live values;
  * - a block whose bits all match (the common case for parameters) needs nothing else;
  *   otherwise a second, branch-free look at the block (still in L1) takes the maxima and
  *   flags, which do not depend on order; no scalar division per element (the SIMD build
  *   divides in f64x2 lanes; after a differing block it does both looks in one pass);
  * - the residual of the best scaled copy needs a·b/|b|² first: one more pass, skipped for
  *   equal vectors, where it is 0 exactly.
+ * The last n % 4 elements are summed as a group of four padded with zeros: adding +0·+0 to a
+ * lane that started at +0 changes nothing (not even a -0, which such a lane never holds).
  */
 #include <math.h>
 #include <stdint.h>
@@ -17,9 +22,10 @@
 #include "compare.h"
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
+#elif defined(__SSE2__)
+#include <emmintrin.h>
 #endif
 
-#define EXP_MASK 0x7f800000u
 #define BLOCK 512 /* floats per block */
 
 static uint32_t bits(float f) {
@@ -35,50 +41,94 @@ static int64_t ulp_line(uint32_t u) {
     return (mag ^ sign) - sign;
 }
 
-/* The sums of a block, continued in index order. Returns nonzero if some element's bits
- * differ or a value of a is not finite: then the block needs block_differences. */
-static uint32_t block_sums(double sum[4], const float *a, const float *b, long n) {
-    double dot = sum[0], na = sum[1], nb = sum[2], dd = sum[3];
-    uint32_t differ = 0, not_finite = 0;
-    long i = 0;
+/* ---- the sums: four lanes by index mod 4 ------------------------------------------------
+ * A group of four floats a[i..i+4) gives two pairs of doubles: lo = (i, i+1), hi = (i+2, i+3);
+ * each sum keeps a pair of lanes for each, so lane r holds the elements with index ≡ r mod 4.
+ * d2 is a pair of doubles in every build, with IEEE double add, sub and mul lane by lane. */
 #if defined(__wasm_simd128__)
-    /* four floats at a time: the flags and the products in SIMD lanes, the additions one lane
-     * at a time, element i first: the same order, half the instructions of the scalar loop */
-    const v128_t exp_mask = wasm_i32x4_splat((int32_t)EXP_MASK);
-    v128_t vdiffer = wasm_i32x4_splat(0), vnot_finite = vdiffer;
-    for (long n4 = n & ~3L; i < n4; i += 4) {
+typedef v128_t d2;
+static inline d2 d2_zero(void) { return wasm_f64x2_splat(0.0); }
+static inline d2 d2_add(d2 x, d2 y) { return wasm_f64x2_add(x, y); }
+static inline d2 d2_sub(d2 x, d2 y) { return wasm_f64x2_sub(x, y); }
+static inline d2 d2_mul(d2 x, d2 y) { return wasm_f64x2_mul(x, y); }
+static inline d2 d2_splat(double x) { return wasm_f64x2_splat(x); }
+static inline void d2_store(double *p, d2 x) { wasm_v128_store(p, x); }
+static inline d2 d2_loadu(const double *p) { return wasm_v128_load(p); }
+/* floats p[0..4) as doubles */
+#define LOAD_GROUP(lo, hi, p)                                                                    \
+    do { v128_t v_ = wasm_v128_load(p);                                                          \
+         lo = wasm_f64x2_promote_low_f32x4(v_);                                                  \
+         hi = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v_, v_, 2, 3, 2, 3)); } while (0)
+#elif defined(__SSE2__)
+typedef __m128d d2;
+static inline d2 d2_zero(void) { return _mm_setzero_pd(); }
+static inline d2 d2_add(d2 x, d2 y) { return _mm_add_pd(x, y); }
+static inline d2 d2_sub(d2 x, d2 y) { return _mm_sub_pd(x, y); }
+static inline d2 d2_mul(d2 x, d2 y) { return _mm_mul_pd(x, y); }
+static inline d2 d2_splat(double x) { return _mm_set1_pd(x); }
+static inline void d2_store(double *p, d2 x) { _mm_storeu_pd(p, x); }
+static inline d2 d2_loadu(const double *p) { return _mm_loadu_pd(p); }
+#define LOAD_GROUP(lo, hi, p)                                                                    \
+    do { __m128 v_ = _mm_loadu_ps(p); lo = _mm_cvtps_pd(v_); hi = _mm_cvtps_pd(_mm_movehl_ps(v_, v_)); } while (0)
+#else
+typedef struct { double l[2]; } d2;
+static inline d2 d2_zero(void) { d2 r = {{0.0, 0.0}}; return r; }
+static inline d2 d2_add(d2 x, d2 y) { x.l[0] += y.l[0]; x.l[1] += y.l[1]; return x; }
+static inline d2 d2_sub(d2 x, d2 y) { x.l[0] -= y.l[0]; x.l[1] -= y.l[1]; return x; }
+static inline d2 d2_mul(d2 x, d2 y) { x.l[0] *= y.l[0]; x.l[1] *= y.l[1]; return x; }
+static inline d2 d2_splat(double x) { d2 r = {{x, x}}; return r; }
+static inline void d2_store(double *p, d2 x) { p[0] = x.l[0]; p[1] = x.l[1]; }
+static inline d2 d2_loadu(const double *p) { d2 r = {{p[0], p[1]}}; return r; }
+#define LOAD_GROUP(lo, hi, p)                                                                    \
+    do { const float *p_ = (p); lo.l[0] = p_[0]; lo.l[1] = p_[1]; hi.l[0] = p_[2]; hi.l[1] = p_[3]; } while (0)
+#endif
+
+/* The running sums between blocks: sum q (0 a·b, 1 |a|², 2 |b|², 3 |a-b|²), lane r at [q][r]. */
+typedef struct { double s[4][4]; } lane_sums;
+
+/* A lane sum's total: (lane 0 + lane 2) + (lane 1 + lane 3), the order of compare.h. */
+static double lanes_total(const double l[4]) { return (l[0] + l[2]) + (l[1] + l[3]); }
+
+/* The four sums of n floats (n a multiple of 4, the lanes continued). Returns nonzero if some
+ * element's bits differ: then the block needs block_differences. (Non-finite values need no
+ * flag here: they make |a|² or |b|² inf or NaN, and al_compare_norms then looks again.) */
+static uint32_t block_sums(lane_sums *S, const float *a, const float *b, long n) {
+    d2 dot0 = d2_loadu(S->s[0]), dot1 = d2_loadu(S->s[0] + 2), na0 = d2_loadu(S->s[1]), na1 = d2_loadu(S->s[1] + 2);
+    d2 nb0 = d2_loadu(S->s[2]), nb1 = d2_loadu(S->s[2] + 2), dd0 = d2_loadu(S->s[3]), dd1 = d2_loadu(S->s[3] + 2);
+    uint32_t differ = 0;
+#if defined(__wasm_simd128__)
+    v128_t vdiffer = wasm_i32x4_splat(0);
+#endif
+    for (long i = 0; i < n; i += 4) {
+        d2 x0, x1, y0, y1;
+#if defined(__wasm_simd128__)
         v128_t va = wasm_v128_load(a + i), vb = wasm_v128_load(b + i);
         vdiffer = wasm_v128_or(vdiffer, wasm_v128_xor(va, vb));
-        vnot_finite = wasm_v128_or(vnot_finite, wasm_i32x4_eq(wasm_v128_and(va, exp_mask), exp_mask));
-        for (int half = 0; half < 2; half++) {
-            v128_t x = wasm_f64x2_promote_low_f32x4(half ? wasm_i32x4_shuffle(va, va, 2, 3, 2, 3) : va);
-            v128_t y = wasm_f64x2_promote_low_f32x4(half ? wasm_i32x4_shuffle(vb, vb, 2, 3, 2, 3) : vb);
-            v128_t d = wasm_f64x2_sub(x, y);
-            v128_t xy = wasm_f64x2_mul(x, y), xx = wasm_f64x2_mul(x, x), yy = wasm_f64x2_mul(y, y), d2 = wasm_f64x2_mul(d, d);
-            dot += wasm_f64x2_extract_lane(xy, 0); na += wasm_f64x2_extract_lane(xx, 0);
-            nb += wasm_f64x2_extract_lane(yy, 0); dd += wasm_f64x2_extract_lane(d2, 0);
-            dot += wasm_f64x2_extract_lane(xy, 1); na += wasm_f64x2_extract_lane(xx, 1);
-            nb += wasm_f64x2_extract_lane(yy, 1); dd += wasm_f64x2_extract_lane(d2, 1);
-        }
-    }
-    differ = (uint32_t)wasm_v128_any_true(vdiffer);
-    not_finite = (uint32_t)wasm_v128_any_true(vnot_finite);
+        x0 = wasm_f64x2_promote_low_f32x4(va); x1 = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(va, va, 2, 3, 2, 3));
+        y0 = wasm_f64x2_promote_low_f32x4(vb); y1 = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(vb, vb, 2, 3, 2, 3));
+#else
+        for (int q = 0; q < 4; q++) differ |= bits(a[i + q]) ^ bits(b[i + q]);
+        LOAD_GROUP(x0, x1, a + i);
+        LOAD_GROUP(y0, y1, b + i);
 #endif
-    for (; i < n; i++) {
-        uint32_t ua = bits(a[i]), ub = bits(b[i]);
-        double x = a[i], y = b[i], d = x - y;
-        dot += x * y; na += x * x; nb += y * y; dd += d * d;
-        differ |= ua ^ ub;
-        not_finite |= (ua & EXP_MASK) == EXP_MASK;
+        d2 d0 = d2_sub(x0, y0), d1 = d2_sub(x1, y1);
+        dot0 = d2_add(dot0, d2_mul(x0, y0)); dot1 = d2_add(dot1, d2_mul(x1, y1));
+        na0 = d2_add(na0, d2_mul(x0, x0)); na1 = d2_add(na1, d2_mul(x1, x1));
+        nb0 = d2_add(nb0, d2_mul(y0, y0)); nb1 = d2_add(nb1, d2_mul(y1, y1));
+        dd0 = d2_add(dd0, d2_mul(d0, d0)); dd1 = d2_add(dd1, d2_mul(d1, d1));
     }
-    sum[0] = dot; sum[1] = na; sum[2] = nb; sum[3] = dd;
-    return differ | not_finite;
+#if defined(__wasm_simd128__)
+    differ = (uint32_t)wasm_v128_any_true(vdiffer);
+#endif
+    d2_store(S->s[0], dot0); d2_store(S->s[0] + 2, dot1); d2_store(S->s[1], na0); d2_store(S->s[1] + 2, na1);
+    d2_store(S->s[2], nb0); d2_store(S->s[2] + 2, nb1); d2_store(S->s[3], dd0); d2_store(S->s[3] + 2, dd1);
+    return differ;
 }
 
 /* The maxima and flags, which do not depend on order. Equal finite elements change nothing
  * (d = 0, ulp 0), so a block is looked at whole, without a branch per element. */
 typedef struct {
-    int allclose, finite, nan;
+    int allclose;
     double max_abs, max_rel;
     int64_t max_ulp;
 } diff_state;
@@ -92,15 +142,13 @@ typedef struct {
  * all ratios tie, as with a gradient k times the other). Returns how many elements it did. */
 
 static long differences_simd(diff_state *s, const float *a, const float *b, long n, double rtol, double atol) {
-    const v128_t exp_mask = wasm_i32x4_splat((int32_t)EXP_MASK), mag_mask = wasm_i32x4_splat(0x7fffffff);
+    const v128_t mag_mask = wasm_i32x4_splat(0x7fffffff);
     const v128_t vrtol = wasm_f64x2_splat(rtol), vatol = wasm_f64x2_splat(atol);
-    v128_t finite = wasm_i32x4_splat(-1), close = finite, nan = wasm_i32x4_splat(0), ulp = nan;
+    v128_t close = wasm_i32x4_splat(-1), ulp = wasm_i32x4_splat(0);
     v128_t max_abs = wasm_f64x2_splat(s->max_abs), max_rel = wasm_f64x2_splat(s->max_rel);
     long n4 = n & ~3L;
     for (long i = 0; i < n4; i += 4) {
         v128_t va = wasm_v128_load(a + i), vb = wasm_v128_load(b + i);
-        finite = wasm_v128_and(finite, wasm_i32x4_ne(wasm_v128_and(va, exp_mask), exp_mask));
-        finite = wasm_v128_and(finite, wasm_i32x4_ne(wasm_v128_and(vb, exp_mask), exp_mask));
         v128_t sa = wasm_i32x4_shr(va, 31), sb = wasm_i32x4_shr(vb, 31);
         v128_t la = wasm_i32x4_sub(wasm_v128_xor(wasm_v128_and(va, mag_mask), sa), sa);
         v128_t lb = wasm_i32x4_sub(wasm_v128_xor(wasm_v128_and(vb, mag_mask), sb), sb);
@@ -110,15 +158,12 @@ static long differences_simd(diff_state *s, const float *a, const float *b, long
             v128_t y = wasm_f64x2_promote_low_f32x4(half ? wasm_i32x4_shuffle(vb, vb, 2, 3, 2, 3) : vb);
             v128_t d = wasm_f64x2_abs(wasm_f64x2_sub(x, y)), ay = wasm_f64x2_abs(y);
             close = wasm_v128_and(close, wasm_f64x2_le(d, wasm_f64x2_add(vatol, wasm_f64x2_mul(vrtol, ay))));
-            nan = wasm_v128_or(nan, wasm_f64x2_ne(d, d));
             max_abs = wasm_f64x2_pmax(max_abs, d); /* max_abs < d ? d : max_abs */
             /* d/|b|: inf where b = 0 < d; 0 or NaN (skipped by pmax) where d = 0 */
             max_rel = wasm_f64x2_pmax(max_rel, wasm_f64x2_div(d, ay));
         }
     }
-    s->finite &= wasm_i32x4_all_true(finite);
     s->allclose &= wasm_i64x2_all_true(close);
-    s->nan |= wasm_v128_any_true(nan);
     double m0 = wasm_f64x2_extract_lane(max_abs, 0), m1 = wasm_f64x2_extract_lane(max_abs, 1);
     s->max_abs = m0 > m1 ? m0 : m1;
     m0 = wasm_f64x2_extract_lane(max_rel, 0), m1 = wasm_f64x2_extract_lane(max_rel, 1);
@@ -131,15 +176,13 @@ static long differences_simd(diff_state *s, const float *a, const float *b, long
 #endif
 
 static void differences_scalar(diff_state *s, const float *a, const float *b, long n, double rtol, double atol) {
-    int allclose = s->allclose, finite = s->finite, nan = s->nan;
+    int allclose = s->allclose;
     double max_abs = s->max_abs, max_rel = s->max_rel;
     int64_t max_ulp = s->max_ulp;
     for (long i = 0; i < n; i++) {
         uint32_t ua = bits(a[i]), ub = bits(b[i]);
-        finite &= (ua & EXP_MASK) != EXP_MASK && (ub & EXP_MASK) != EXP_MASK;
         double y = b[i], d = fabs((double)a[i] - y), ay = fabs(y);
         allclose &= d <= atol + rtol * ay; /* false for NaN, as torch.allclose */
-        nan |= d != d;
         max_abs = d > max_abs ? d : max_abs;
         /* max |a-b|/|b| without dividing every element: d·(1+2⁻²⁰) >= max_rel·|b| holds
          * whenever d/|b| rounds above max_rel (the products round by far less than 2⁻²⁰),
@@ -152,7 +195,7 @@ static void differences_scalar(diff_state *s, const float *a, const float *b, lo
         du = (du ^ sign) - sign;
         max_ulp = du > max_ulp ? du : max_ulp;
     }
-    s->allclose = allclose; s->finite = finite; s->nan = nan;
+    s->allclose = allclose;
     s->max_abs = max_abs; s->max_rel = max_rel; s->max_ulp = max_ulp;
 }
 
@@ -167,44 +210,40 @@ static void block_differences(diff_state *s, const float *a, const float *b, lon
 #if defined(__wasm_simd128__)
 /* block_sums and block_differences in one pass, for runs of differing blocks (the gradients
  * of an unscaled mean loss differ everywhere): the loads and conversions are shared and the
- * lane-wise maxima fill the gaps between the dependent additions. Same results as the two. */
-static uint32_t block_fused(double sum[4], diff_state *s, const float *a, const float *b, long n,
+ * lane-wise maxima fill the gaps between the additions. Same results as the two. n: a
+ * multiple of 4. */
+static uint32_t block_fused(lane_sums *S, diff_state *s, const float *a, const float *b, long n,
                             double rtol, double atol) {
-    double dot = sum[0], na = sum[1], nb = sum[2], dd = sum[3];
-    const v128_t exp_mask = wasm_i32x4_splat((int32_t)EXP_MASK), mag_mask = wasm_i32x4_splat(0x7fffffff);
+    d2 dot0 = d2_loadu(S->s[0]), dot1 = d2_loadu(S->s[0] + 2), na0 = d2_loadu(S->s[1]), na1 = d2_loadu(S->s[1] + 2);
+    d2 nb0 = d2_loadu(S->s[2]), nb1 = d2_loadu(S->s[2] + 2), dd0 = d2_loadu(S->s[3]), dd1 = d2_loadu(S->s[3] + 2);
+    const v128_t mag_mask = wasm_i32x4_splat(0x7fffffff);
     const v128_t vrtol = wasm_f64x2_splat(rtol), vatol = wasm_f64x2_splat(atol);
-    v128_t differ = wasm_i32x4_splat(0), finite = wasm_i32x4_splat(-1), close = finite, nan = differ, ulp = differ;
+    v128_t differ = wasm_i32x4_splat(0), close = wasm_i32x4_splat(-1), ulp = differ;
     v128_t max_abs = wasm_f64x2_splat(s->max_abs), max_rel = wasm_f64x2_splat(s->max_rel);
-    long n4 = n & ~3L;
-    for (long i = 0; i < n4; i += 4) {
+    for (long i = 0; i < n; i += 4) {
         v128_t va = wasm_v128_load(a + i), vb = wasm_v128_load(b + i);
         differ = wasm_v128_or(differ, wasm_v128_xor(va, vb));
-        finite = wasm_v128_and(finite, wasm_i32x4_ne(wasm_v128_and(va, exp_mask), exp_mask));
-        finite = wasm_v128_and(finite, wasm_i32x4_ne(wasm_v128_and(vb, exp_mask), exp_mask));
         v128_t sa = wasm_i32x4_shr(va, 31), sb = wasm_i32x4_shr(vb, 31);
         v128_t la = wasm_i32x4_sub(wasm_v128_xor(wasm_v128_and(va, mag_mask), sa), sa);
         v128_t lb = wasm_i32x4_sub(wasm_v128_xor(wasm_v128_and(vb, mag_mask), sb), sb);
         ulp = wasm_u32x4_max(ulp, wasm_i32x4_sub(wasm_i32x4_max(la, lb), wasm_i32x4_min(la, lb)));
+        v128_t x0 = wasm_f64x2_promote_low_f32x4(va), x1 = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(va, va, 2, 3, 2, 3));
+        v128_t y0 = wasm_f64x2_promote_low_f32x4(vb), y1 = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(vb, vb, 2, 3, 2, 3));
+        v128_t d0 = wasm_f64x2_sub(x0, y0), d1 = wasm_f64x2_sub(x1, y1);
+        dot0 = d2_add(dot0, d2_mul(x0, y0)); dot1 = d2_add(dot1, d2_mul(x1, y1));
+        na0 = d2_add(na0, d2_mul(x0, x0)); na1 = d2_add(na1, d2_mul(x1, x1));
+        nb0 = d2_add(nb0, d2_mul(y0, y0)); nb1 = d2_add(nb1, d2_mul(y1, y1));
+        dd0 = d2_add(dd0, d2_mul(d0, d0)); dd1 = d2_add(dd1, d2_mul(d1, d1));
         for (int half = 0; half < 2; half++) {
-            v128_t x = wasm_f64x2_promote_low_f32x4(half ? wasm_i32x4_shuffle(va, va, 2, 3, 2, 3) : va);
-            v128_t y = wasm_f64x2_promote_low_f32x4(half ? wasm_i32x4_shuffle(vb, vb, 2, 3, 2, 3) : vb);
-            v128_t d = wasm_f64x2_sub(x, y);
-            v128_t xy = wasm_f64x2_mul(x, y), xx = wasm_f64x2_mul(x, x), yy = wasm_f64x2_mul(y, y), d2 = wasm_f64x2_mul(d, d);
-            dot += wasm_f64x2_extract_lane(xy, 0); na += wasm_f64x2_extract_lane(xx, 0);
-            nb += wasm_f64x2_extract_lane(yy, 0); dd += wasm_f64x2_extract_lane(d2, 0);
-            dot += wasm_f64x2_extract_lane(xy, 1); na += wasm_f64x2_extract_lane(xx, 1);
-            nb += wasm_f64x2_extract_lane(yy, 1); dd += wasm_f64x2_extract_lane(d2, 1);
-            v128_t ad = wasm_f64x2_abs(d), ay = wasm_f64x2_abs(y);
+            v128_t ad = wasm_f64x2_abs(half ? d1 : d0), ay = wasm_f64x2_abs(half ? y1 : y0);
             close = wasm_v128_and(close, wasm_f64x2_le(ad, wasm_f64x2_add(vatol, wasm_f64x2_mul(vrtol, ay))));
-            nan = wasm_v128_or(nan, wasm_f64x2_ne(ad, ad));
             max_abs = wasm_f64x2_pmax(max_abs, ad);
             max_rel = wasm_f64x2_pmax(max_rel, wasm_f64x2_div(ad, ay));
         }
     }
-    sum[0] = dot; sum[1] = na; sum[2] = nb; sum[3] = dd;
-    s->finite &= wasm_i32x4_all_true(finite);
+    d2_store(S->s[0], dot0); d2_store(S->s[0] + 2, dot1); d2_store(S->s[1], na0); d2_store(S->s[1] + 2, na1);
+    d2_store(S->s[2], nb0); d2_store(S->s[2] + 2, nb1); d2_store(S->s[3], dd0); d2_store(S->s[3] + 2, dd1);
     s->allclose &= wasm_i64x2_all_true(close);
-    s->nan |= wasm_v128_any_true(nan);
     double m0 = wasm_f64x2_extract_lane(max_abs, 0), m1 = wasm_f64x2_extract_lane(max_abs, 1);
     s->max_abs = m0 > m1 ? m0 : m1;
     m0 = wasm_f64x2_extract_lane(max_rel, 0), m1 = wasm_f64x2_extract_lane(max_rel, 1);
@@ -212,85 +251,89 @@ static uint32_t block_fused(double sum[4], diff_state *s, const float *a, const 
     uint32_t u[4];
     wasm_v128_store(u, ulp);
     for (int q = 0; q < 4; q++) s->max_ulp = (int64_t)u[q] > s->max_ulp ? (int64_t)u[q] : s->max_ulp;
-    /* the flag of block_sums: differing bits (a non-finite value clears s->finite instead) */
-    uint32_t flags = (uint32_t)wasm_v128_any_true(differ) | (uint32_t)!wasm_i32x4_all_true(finite);
-    if (n4 < n) {
-        uint32_t tail = block_sums(sum, a + n4, b + n4, n - n4);
-        if (tail) differences_scalar(s, a + n4, b + n4, n - n4, rtol, atol);
-        flags |= tail;
-    }
-    return flags;
+    return (uint32_t)wasm_v128_any_true(differ); /* the flag of block_sums */
 }
 #endif
 
-/* Σ (a - c·b)² in double, index order */
-static double residual_sum(const float *a, const float *b, long n, double c) {
-    double rd = 0.0;
-    long i = 0;
-#if defined(__wasm_simd128__)
-    const v128_t vc = wasm_f64x2_splat(c);
-    for (long n4 = n & ~3L; i < n4; i += 4) {
-        v128_t va = wasm_v128_load(a + i), vb = wasm_v128_load(b + i);
-        for (int half = 0; half < 2; half++) {
-            v128_t x = wasm_f64x2_promote_low_f32x4(half ? wasm_i32x4_shuffle(va, va, 2, 3, 2, 3) : va);
-            v128_t y = wasm_f64x2_promote_low_f32x4(half ? wasm_i32x4_shuffle(vb, vb, 2, 3, 2, 3) : vb);
-            v128_t r = wasm_f64x2_sub(x, wasm_f64x2_mul(vc, y));
-            r = wasm_f64x2_mul(r, r);
-            rd += wasm_f64x2_extract_lane(r, 0);
-            rd += wasm_f64x2_extract_lane(r, 1);
-        }
+/* Σ (a - c·b)² in double, in the lanes of the other sums; n a multiple of 4 */
+static void residual_lanes(double rd[4], const float *a, const float *b, long n, double c) {
+    d2 r0 = d2_loadu(rd), r1 = d2_loadu(rd + 2), vc = d2_splat(c);
+    for (long i = 0; i < n; i += 4) {
+        d2 x0, x1, y0, y1;
+        LOAD_GROUP(x0, x1, a + i);
+        LOAD_GROUP(y0, y1, b + i);
+        d2 e0 = d2_sub(x0, d2_mul(vc, y0)), e1 = d2_sub(x1, d2_mul(vc, y1));
+        r0 = d2_add(r0, d2_mul(e0, e0));
+        r1 = d2_add(r1, d2_mul(e1, e1));
     }
-#endif
-    for (; i < n; i++) {
-        double x = a[i], y = b[i];
-        rd += (x - c * y) * (x - c * y);
-    }
-    return rd;
+    d2_store(rd, r0);
+    d2_store(rd + 2, r1);
+}
+
+static double residual_sum(const float *a, const float *b, long n, const float *ta, const float *tb, double c) {
+    double rd[4] = {0.0, 0.0, 0.0, 0.0};
+    residual_lanes(rd, a, b, n & ~3L, c);
+    if (n & 3) residual_lanes(rd, ta, tb, 4, c);
+    return lanes_total(rd);
 }
 
 int al_compare_norms(al_metrics *out, double *norm_a, double *norm_b, const float *a, const float *b,
                      long n, double rtol, double atol) {
-    diff_state s = {1, 1, 0, 0.0, 0.0, 0};
-    uint32_t any = 0;
-    double sum[4] = {0.0, 0.0, 0.0, 0.0};
-    uint32_t flags = 0;
-    for (long i0 = 0; i0 < n; i0 += BLOCK) {
-        long len = n - i0 < BLOCK ? n - i0 : BLOCK;
+    diff_state s = {1, 0.0, 0.0, 0};
+    uint32_t any = 0, flags = 0;
+    lane_sums S;
+    memset(&S, 0, sizeof S);
+    long n4 = n & ~3L;
+    for (long i0 = 0; i0 < n4; i0 += BLOCK) {
+        long len = n4 - i0 < BLOCK ? n4 - i0 : BLOCK;
 #if defined(__wasm_simd128__)
         if (flags) { /* the last block differed: expect this one to, too */
-            flags = block_fused(sum, &s, a + i0, b + i0, len, rtol, atol);
+            flags = block_fused(&S, &s, a + i0, b + i0, len, rtol, atol);
             any |= flags;
             continue;
         }
 #endif
-        flags = block_sums(sum, a + i0, b + i0, len);
+        flags = block_sums(&S, a + i0, b + i0, len);
         if (flags) block_differences(&s, a + i0, b + i0, len, rtol, atol);
         any |= flags;
     }
-    /* with all values finite, a flag means differing bits; otherwise (a diverged run) look again */
-    int bitwise = any == 0;
-    if (!s.finite) {
-        bitwise = 1;
-        for (long i = 0; i < n; i++) bitwise &= bits(a[i]) == bits(b[i]);
+    /* the last n % 4: summed as a group padded with zeros, looked at as they are */
+    float ta[4] = {0.0f, 0.0f, 0.0f, 0.0f}, tb[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    if (n4 < n) {
+        memcpy(ta, a + n4, sizeof(float) * (size_t)(n - n4));
+        memcpy(tb, b + n4, sizeof(float) * (size_t)(n - n4));
+        flags = block_sums(&S, ta, tb, 4);
+        if (flags) differences_scalar(&s, a + n4, b + n4, n - n4, rtol, atol);
+        any |= flags;
     }
-    double dot = sum[0], na = sum[1], nb = sum[2], dd = sum[3];
+    double dot = lanes_total(S.s[0]), na = lanes_total(S.s[1]), nb = lanes_total(S.s[2]), dd = lanes_total(S.s[3]);
+    /* Every value is finite exactly when |a|² and |b|² are: a float squared cannot overflow
+     * a double (it is below 2^256), nor can a sum of fewer than 2^700 of them. Otherwise (a
+     * run that diverged) the blocks skipped as bitwise equal may hold an inf or a NaN, which
+     * is never close: look at every element again. */
+    int finite = isfinite(na) && isfinite(nb), bitwise = any == 0, nan = 0;
+    if (!finite) {
+        s = (diff_state){1, 0.0, 0.0, 0};
+        differences_scalar(&s, a, b, n, rtol, atol);
+        for (long i = 0; i < n; i++) nan |= isnan((double)a[i] - (double)b[i]);
+    }
     out->allclose = s.allclose;
     out->bitwise = bitwise;
-    out->max_abs_diff = s.nan ? INFINITY : s.max_abs;
-    out->max_rel_diff = s.nan ? INFINITY : s.max_rel;
-    out->max_ulp = s.nan ? INFINITY : (double)s.max_ulp;
+    out->max_abs_diff = nan ? INFINITY : s.max_abs;
+    out->max_rel_diff = nan ? INFINITY : s.max_rel;
+    out->max_ulp = nan ? INFINITY : (double)s.max_ulp;
     out->cosine = (na == 0.0 && nb == 0.0) ? 1.0 : (na == 0.0 || nb == 0.0) ? 0.0 : dot / (sqrt(na) * sqrt(nb));
     out->norm_ratio = nb != 0.0 ? sqrt(na) / sqrt(nb) : (na == 0.0 ? 1.0 : INFINITY);
     /* norm-wise: |a-b|² = |a|² - 2a·b + |b|² cancels badly, so the differences are summed directly */
     double c = nb != 0.0 ? dot / nb : 0.0, rd = 0.0;
-    if (!bitwise || !s.finite) /* equal finite vectors give c = 1 (0 if b = 0) and rd = 0 exactly */
-        rd = residual_sum(a, b, n, c);
+    if (!bitwise || !finite) /* equal finite vectors give c = 1 (0 if b = 0) and rd = 0 exactly */
+        rd = residual_sum(a, b, n, ta, tb, c);
     out->rel_norm_diff = dd == 0.0 ? 0.0 : nb != 0.0 ? sqrt(dd) / sqrt(nb) : INFINITY;
     out->scale = c;
     out->scaled_residual = rd == 0.0 ? 0.0 : (nb != 0.0 && c != 0.0) ? sqrt(rd) / (fabs(c) * sqrt(nb)) : INFINITY;
     if (norm_a) *norm_a = sqrt(na);
     if (norm_b) *norm_b = sqrt(nb);
-    return s.finite;
+    return finite;
 }
 
 void al_compare(al_metrics *out, const float *a, const float *b, long n, double rtol, double atol) {

@@ -4,8 +4,16 @@
 
 #include "accumlab.h"
 
-/* al_compare that also gives |a| and |b| (the L2 norms, summed in double in index order, the
- * same bits as a separate pass) and returns 1 if every value of a and b is finite, else 0. */
+/* The order of the sums (a·b, |a|², |b|², |a-b|² and the residual |a-c·b|²), the same in
+ * every build so that every build gives the same bits: each term is formed in double from
+ * the two floats; the terms of index i go to lane i mod 4; each lane adds its terms in
+ * index order into a double that starts at +0; the sum is (lane 0 + lane 2) + (lane 1 +
+ * lane 3). Four independent chains instead of one: an index-order sum waits for each
+ * addition before the next, which bounded the comparison's speed. */
+
+/* al_compare that also gives |a| and |b| (the L2 norms: the square roots of the sums above,
+ * the same bits as a separate pass in that order) and returns 1 if every value of a and b
+ * is finite, else 0. */
 int al_compare_norms(al_metrics *out, double *norm_a, double *norm_b, const float *a, const float *b,
                      long n, double rtol, double atol);
 

@@ -1,8 +1,9 @@
 /* tests/c/test_compare.c — core/compare.c (one pass, blocks, no division per element) against
- * the plain definitions of accumlab.h written out naively here: every field equal bit for bit
+ * the plain definitions of accumlab.h written out naively here, the sums in the lane order of
+ * compare.h (term i into lane i mod 4, (l0 + l2) + (l1 + l3)): every field equal bit for bit
  * (NaN fields: both NaN) on random vectors of many lengths (across the 512-float blocks),
  * equal, scaled, a few ULP apart, noisy, with ±0, subnormals, inf and NaN; plus the norms and
- * the finiteness flag of al_compare_norms, and hand-checked values. */
+ * the finiteness flag of al_compare_norms; the sums against long double; hand-checked values. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -15,10 +16,17 @@ static int64_t ref_ulp_line(float f) {
     return (u & 0x80000000u) ? -(int64_t)(u & 0x7fffffffu) : (int64_t)u;
 }
 
+/* A sum in the order of compare.h: term i into lane i mod 4, each lane in index order from
+ * +0, then (lane 0 + lane 2) + (lane 1 + lane 3). */
+typedef struct { double l[4]; } lanes;
+static void lanes_add(lanes *s, long i, double term) { s->l[i % 4] += term; }
+static double lanes_sum(const lanes *s) { return (s->l[0] + s->l[2]) + (s->l[1] + s->l[3]); }
+
 /* the definitions, element by element, two passes, a division per element */
 static void ref_compare(al_metrics *out, const float *a, const float *b, long n, double rtol, double atol) {
     int allclose = 1, bitwise = 1;
-    double max_abs = 0.0, max_rel = 0.0, max_ulp = 0.0, dot = 0.0, na = 0.0, nb = 0.0;
+    double max_abs = 0.0, max_rel = 0.0, max_ulp = 0.0;
+    lanes sdot = {{0}}, sna = {{0}}, snb = {{0}};
     for (long i = 0; i < n; i++) {
         double x = a[i], y = b[i], d = fabs(x - y);
         if (memcmp(&a[i], &b[i], sizeof(float)) != 0) bitwise = 0;
@@ -32,8 +40,9 @@ static void ref_compare(al_metrics *out, const float *a, const float *b, long n,
             double u = (double)(du < 0 ? -du : du);
             if (u > max_ulp) max_ulp = u;
         }
-        dot += x * y; na += x * x; nb += y * y;
+        lanes_add(&sdot, i, x * y); lanes_add(&sna, i, x * x); lanes_add(&snb, i, y * y);
     }
+    double dot = lanes_sum(&sdot), na = lanes_sum(&sna), nb = lanes_sum(&snb);
     out->allclose = allclose;
     out->bitwise = bitwise;
     out->max_abs_diff = max_abs;
@@ -41,12 +50,14 @@ static void ref_compare(al_metrics *out, const float *a, const float *b, long n,
     out->max_ulp = max_ulp;
     out->cosine = (na == 0.0 && nb == 0.0) ? 1.0 : (na == 0.0 || nb == 0.0) ? 0.0 : dot / (sqrt(na) * sqrt(nb));
     out->norm_ratio = nb != 0.0 ? sqrt(na) / sqrt(nb) : (na == 0.0 ? 1.0 : INFINITY);
-    double dd = 0.0, rd = 0.0, c = nb != 0.0 ? dot / nb : 0.0;
+    double c = nb != 0.0 ? dot / nb : 0.0;
+    lanes sdd = {{0}}, srd = {{0}};
     for (long i = 0; i < n; i++) {
         double x = a[i], y = b[i];
-        dd += (x - y) * (x - y);
-        rd += (x - c * y) * (x - c * y);
+        lanes_add(&sdd, i, (x - y) * (x - y));
+        lanes_add(&srd, i, (x - c * y) * (x - c * y));
     }
+    double dd = lanes_sum(&sdd), rd = lanes_sum(&srd);
     out->rel_norm_diff = dd == 0.0 ? 0.0 : nb != 0.0 ? sqrt(dd) / sqrt(nb) : INFINITY;
     out->scale = c;
     out->scaled_residual = rd == 0.0 ? 0.0 : (nb != 0.0 && c != 0.0) ? sqrt(rd) / (fabs(c) * sqrt(nb)) : INFINITY;
@@ -93,13 +104,15 @@ TEST(every_field_matches_the_definitions_bit_for_bit) {
         double rtol = next() % 2 ? 1e-5 : 0.0, atol = next() % 2 ? 1e-8 : 0.0;
         al_metrics want, got;
         ref_compare(&want, A, B, n, rtol, atol);
-        double norm_a, norm_b, sa = 0.0, sb = 0.0;
+        double norm_a, norm_b;
+        lanes la = {{0}}, lb = {{0}};
         int finite = al_compare_norms(&got, &norm_a, &norm_b, A, B, n, rtol, atol), want_finite = 1;
         for (long i = 0; i < n; i++) {
             if (!isfinite(A[i]) || !isfinite(B[i])) want_finite = 0;
-            sa += (double)A[i] * A[i];
-            sb += (double)B[i] * B[i];
+            lanes_add(&la, i, (double)A[i] * A[i]);
+            lanes_add(&lb, i, (double)B[i] * B[i]);
         }
+        double sa = lanes_sum(&la), sb = lanes_sum(&lb);
         const double *w = &want.allclose, *g = &got.allclose;
         for (int f = 0; f < 10; f++)
             if (!same(w[f], g[f])) {
@@ -109,6 +122,51 @@ TEST(every_field_matches_the_definitions_bit_for_bit) {
         CHECK(finite == want_finite, "case %d: finite %d, want %d", t, finite, want_finite);
         CHECK(same(norm_a, sqrt(sa)) && same(norm_b, sqrt(sb)), "case %d: norms %.17g %.17g", t, norm_a, norm_b);
     }
+}
+
+/* The lane order is still the sum it claims to be: on finite vectors (up to 100,000 floats,
+ * magnitudes over 8 decades), a·b, |a|, |b|, |a-b| and the residual within a few ulp of
+ * double of the same quantities in long double (two passes: the scale c from long double
+ * sums first), relative to the sum of the terms' magnitudes. A sum that dropped or doubled a
+ * lane, or mixed up the tail, is off by far more. */
+static float BIG_A[100000], BIG_B[100000];
+TEST(the_sums_match_a_long_double_two_pass_reference) {
+    double worst = 0.0;
+    for (int t = 0; t < 60; t++) {
+        long n = t < 20 ? 1 + (long)(next() % 64) : 1 + (long)(next() % 100000);
+        for (long i = 0; i < n; i++) {
+            float y = (float)((double)(next() % 2000000) / 1e6 - 1.0) * (float)pow(10, (int)(next() % 9) - 4);
+            BIG_B[i] = y;
+            BIG_A[i] = t % 3 == 0 ? 4.0f * y : y + (float)((double)(next() % 1000) / 1e7) * y;
+        }
+        long double dot = 0, na = 0, nb = 0, dd = 0, adot = 0;
+        for (long i = 0; i < n; i++) {
+            long double x = BIG_A[i], y = BIG_B[i];
+            dot += x * y; adot += fabsl(x * y); na += x * x; nb += y * y; dd += (x - y) * (x - y);
+        }
+        long double c = dot / nb, rd = 0, ard = 0;
+        for (long i = 0; i < n; i++) {
+            long double x = BIG_A[i], y = BIG_B[i], e = x - c * y;
+            rd += e * e;
+            ard += x * x + c * c * y * y;
+        }
+        al_metrics m;
+        double norm_a, norm_b;
+        al_compare_norms(&m, &norm_a, &norm_b, BIG_A, BIG_B, n, 1e-5, 1e-8);
+        double errs[5] = {
+            (double)(fabsl((long double)m.scale * nb - dot) / adot),
+            (double)(fabsl((long double)norm_a - sqrtl(na)) / sqrtl(na)),
+            (double)(fabsl((long double)norm_b - sqrtl(nb)) / sqrtl(nb)),
+            (double)(fabsl((long double)m.rel_norm_diff * sqrtl(nb) - sqrtl(dd)) / (sqrtl(na) + sqrtl(nb))),
+            /* the residual: |a - c·b|² against Σ(a² + c²b²), the size its rounding scales with */
+            (double)(fabsl(powl((long double)m.scaled_residual * fabsl(c) * sqrtl(nb), 2) - rd) / ard),
+        };
+        for (int q = 0; q < 5; q++) {
+            CHECK(errs[q] <= 1e-13, "case %d n %ld sum %d: relative error %.3g", t, n, q, errs[q]);
+            if (errs[q] > worst) worst = errs[q];
+        }
+    }
+    CHECK(worst > 0.0, "the reference differs somewhere from double (%.3g): the check can see rounding", worst);
 }
 
 TEST(hand_checked_values) {
@@ -133,6 +191,7 @@ TEST(hand_checked_values) {
 
 int main(void) {
     RUN(every_field_matches_the_definitions_bit_for_bit);
+    RUN(the_sums_match_a_long_double_two_pass_reference);
     RUN(hand_checked_values);
     return check_summary("compare");
 }

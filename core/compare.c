@@ -208,21 +208,21 @@ static void block_differences(diff_state *s, const float *a, const float *b, lon
 }
 
 #if defined(__wasm_simd128__)
-/* block_sums and block_differences in one pass, for runs of differing blocks (the gradients
- * of an unscaled mean loss differ everywhere): the loads and conversions are shared and the
- * lane-wise maxima fill the gaps between the additions. Same results as the two. n: a
- * multiple of 4. */
-static uint32_t block_fused(lane_sums *S, diff_state *s, const float *a, const float *b, long n,
-                            double rtol, double atol) {
+/* block_sums and block_differences in one pass, for every block after the first differing
+ * one (the gradients of an unscaled mean loss differ everywhere; an equal block gives the
+ * maxima nothing, so it may take this path too): the loads and conversions are shared and
+ * the lane-wise maxima fill the gaps between the additions. Same results as the two. n: a
+ * multiple of 4. With check_close 0 (allclose already false) the closeness test is left out. */
+static inline __attribute__((always_inline)) void block_fused(lane_sums *S, diff_state *s, const float *a, const float *b,
+                                                              long n, double rtol, double atol, int check_close) {
     d2 dot0 = d2_loadu(S->s[0]), dot1 = d2_loadu(S->s[0] + 2), na0 = d2_loadu(S->s[1]), na1 = d2_loadu(S->s[1] + 2);
     d2 nb0 = d2_loadu(S->s[2]), nb1 = d2_loadu(S->s[2] + 2), dd0 = d2_loadu(S->s[3]), dd1 = d2_loadu(S->s[3] + 2);
     const v128_t mag_mask = wasm_i32x4_splat(0x7fffffff);
     const v128_t vrtol = wasm_f64x2_splat(rtol), vatol = wasm_f64x2_splat(atol);
-    v128_t differ = wasm_i32x4_splat(0), close = wasm_i32x4_splat(-1), ulp = differ;
+    v128_t close = wasm_i32x4_splat(-1), ulp = wasm_i32x4_splat(0);
     v128_t max_abs = wasm_f64x2_splat(s->max_abs), max_rel = wasm_f64x2_splat(s->max_rel);
     for (long i = 0; i < n; i += 4) {
         v128_t va = wasm_v128_load(a + i), vb = wasm_v128_load(b + i);
-        differ = wasm_v128_or(differ, wasm_v128_xor(va, vb));
         v128_t sa = wasm_i32x4_shr(va, 31), sb = wasm_i32x4_shr(vb, 31);
         v128_t la = wasm_i32x4_sub(wasm_v128_xor(wasm_v128_and(va, mag_mask), sa), sa);
         v128_t lb = wasm_i32x4_sub(wasm_v128_xor(wasm_v128_and(vb, mag_mask), sb), sb);
@@ -236,7 +236,8 @@ static uint32_t block_fused(lane_sums *S, diff_state *s, const float *a, const f
         dd0 = d2_add(dd0, d2_mul(d0, d0)); dd1 = d2_add(dd1, d2_mul(d1, d1));
         for (int half = 0; half < 2; half++) {
             v128_t ad = wasm_f64x2_abs(half ? d1 : d0), ay = wasm_f64x2_abs(half ? y1 : y0);
-            close = wasm_v128_and(close, wasm_f64x2_le(ad, wasm_f64x2_add(vatol, wasm_f64x2_mul(vrtol, ay))));
+            if (check_close)
+                close = wasm_v128_and(close, wasm_f64x2_le(ad, wasm_f64x2_add(vatol, wasm_f64x2_mul(vrtol, ay))));
             max_abs = wasm_f64x2_pmax(max_abs, ad);
             max_rel = wasm_f64x2_pmax(max_rel, wasm_f64x2_div(ad, ay));
         }
@@ -251,7 +252,6 @@ static uint32_t block_fused(lane_sums *S, diff_state *s, const float *a, const f
     uint32_t u[4];
     wasm_v128_store(u, ulp);
     for (int q = 0; q < 4; q++) s->max_ulp = (int64_t)u[q] > s->max_ulp ? (int64_t)u[q] : s->max_ulp;
-    return (uint32_t)wasm_v128_any_true(differ); /* the flag of block_sums */
 }
 #endif
 
@@ -280,16 +280,16 @@ static double residual_sum(const float *a, const float *b, long n, const float *
 int al_compare_norms(al_metrics *out, double *norm_a, double *norm_b, const float *a, const float *b,
                      long n, double rtol, double atol) {
     diff_state s = {1, 0.0, 0.0, 0};
-    uint32_t any = 0, flags = 0;
+    uint32_t any = 0, flags;
     lane_sums S;
     memset(&S, 0, sizeof S);
     long n4 = n & ~3L;
     for (long i0 = 0; i0 < n4; i0 += BLOCK) {
         long len = n4 - i0 < BLOCK ? n4 - i0 : BLOCK;
 #if defined(__wasm_simd128__)
-        if (flags) { /* the last block differed: expect this one to, too */
-            flags = block_fused(&S, &s, a + i0, b + i0, len, rtol, atol);
-            any |= flags;
+        if (any) { /* a block differed: expect the rest to, too */
+            if (s.allclose) block_fused(&S, &s, a + i0, b + i0, len, rtol, atol, 1);
+            else block_fused(&S, &s, a + i0, b + i0, len, rtol, atol, 0);
             continue;
         }
 #endif

@@ -292,10 +292,11 @@ if (FULL) {
 result.memoryW3 = await memoryW3();
 log(`== W3 experiment in wasm/accumlab.wasm: linear memory ${(result.memoryW3.bytesAtEnd / 2 ** 20).toFixed(1)} MiB; grew during steps: ${result.memoryW3.grewDuringSteps}\n`);
 
+}
+
 // ---- targets ---------------------------------------------------------------------------------
 function target(name, value, goal, pass, detail) {
   result.targets.push({ name, value, goal, pass, detail });
-}
 }
 for (const w of FULL ? WORKLOADS : [])
   for (const act of ACTS) {

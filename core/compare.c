@@ -10,7 +10,9 @@
  * - a block whose bits all match (the common case for parameters) needs nothing else;
  *   otherwise a second, branch-free look at the block (still in L1) takes the maxima and
  *   flags, which do not depend on order; no scalar division per element (the SIMD build
- *   divides in f64x2 lanes; after a differing block it does both looks in one pass);
+ *   divides in f64x2 lanes; from the first differing block on it does both looks in one pass);
+ * - finiteness needs no flag per element: |a|² and |b|² are finite exactly when every value
+ *   is; only then (a diverged run) is every element looked at again;
  * - the residual of the best scaled copy needs a·b/|b|² first: one more pass, skipped for
  *   equal vectors, where it is 0 exactly.
  * The last n % 4 elements are summed as a group of four padded with zeros: adding +0·+0 to a

@@ -346,13 +346,14 @@ static double forward_backward(al_experiment *e, al_run *r, int off, int B, floa
     return S;
 }
 
-/* What a run does before the first micro-batch of an optimizer step: zero its gradients
- * (optimizer.zero_grad()) and pack its weights for the GEMMs. The parameters do not change
- * until al_optim_step ends the step, so every micro-batch of the step uses these packs;
- * both runs share the packing buffers, and each packs its own parameters here. */
-static void begin_step(al_experiment *e, al_run *r) {
+/* What a run does before the first of its `passes` micro-batches of an optimizer step: zero
+ * its gradients (optimizer.zero_grad()) and have its weights packed anew for the GEMMs (by
+ * the first micro-batch). The parameters do not change until al_optim_step ends the step, so
+ * every micro-batch of the step uses those packs; both runs share the packing buffers, and
+ * each run's step starts here, so neither uses the other's packs or last step's. */
+static void begin_step(al_experiment *e, al_run *r, int passes) {
     al_zero(r->grads, e->model.P);
-    al_model_pack(&e->acts, r->params, &e->model);
+    al_model_repack(&e->acts, &e->model, passes);
 }
 
 static double base_lr(const al_config *c, long t) {
@@ -364,7 +365,7 @@ static void step_reference(al_experiment *e, al_step_record *rec, long s, int si
     const al_config *c = &e->cfg;
     al_run *r = &e->ref;
     long P = e->model.P;
-    begin_step(e, r);
+    begin_step(e, r, 1);
     float scale = c->reduction == AL_REDUCTION_MEAN ? (float)(1.0 / count) : 1.0f;
     rec->loss_ref = forward_backward(e, r, 0, size, scale, s) / count;
     /* without clipping, the norm comes from the comparison's sums (al_experiment_step) */
@@ -379,9 +380,9 @@ static void step_accumulated(al_experiment *e, al_step_record *rec, long s, int 
     const al_config *c = &e->cfg;
     al_run *r = &e->acc;
     long P = e->model.P;
-    begin_step(e, r);
     int J = (size + e->m - 1) / e->m, per_micro = c->clip_grad_norm > 0 && c->clip_placement == AL_CLIP_PER_MICRO_BATCH;
     double S = 0.0, first_count = -1.0, norm = 0.0;
+    begin_step(e, r, J);
     for (int j = 0; j < J; j++) {
         int off = j * e->m, B = size - off < e->m ? size - off : e->m;
         double n_j = al_loss_count(e->mask ? e->gmask + (long)off * e->T : 0, B, e->T);

@@ -151,11 +151,12 @@ static void edges(float *C, const float *A, long si, long sk, const float *B, lo
 
 /* A·B and A·Bᵀ: a(i, k) = A[i·si + k]. Column panels outer: a block of nc columns of B is
  * packed into bbuf (as many panels of K·8 as bcap floats hold; bcap < K·8 reads B in place,
- * only with bj == 1), then every 4-row block of A runs over it. With prepacked (al_pack_b:
- * every panel packed before the call), the block's panels are read from there instead: the
- * same micro-kernel calls on the same values, so the same bits. */
+ * only with bj == 1), then every 4-row block of A runs over it. With prepacked (room for
+ * every panel, at p·K·8), the block's panels are packed there (fill: while they are about to
+ * be used, so still in cache) or read from an earlier call's packing: the same micro-kernel
+ * calls on the same values, so the same bits. */
 static void gemm_rows(float *C, const float *A, long si, const float *B, long bk, long bj,
-                      float *bbuf, long bcap, const float *prepacked, int M, int N, int K, int accumulate) {
+                      float *bbuf, long bcap, float *prepacked, int fill, int M, int N, int K, int accumulate) {
     int M4 = M - M % MR, N8 = N - N % NR;
     int packed = K > 0 && (prepacked || bcap >= (long)K * NR);
     int nc = packed ? (int)(bcap / ((long)K * NR)) * NR : NR;
@@ -166,8 +167,10 @@ static void gemm_rows(float *C, const float *A, long si, const float *B, long bk
         const float *bp = B + jc * bj;   /* panel p at bp + p·pstride, rows ldb apart */
         long pstride = NR * bj;
         int ldb = (int)bk;
-        if (prepacked) {   /* the panels of this block, packed before the call */
+        if (prepacked) {   /* the panels of this block: packed now (fill), or by an earlier call */
             bp = prepacked + (long)(jc / NR) * K * NR;
+            if (fill)
+                for (int p = 0; p < w / NR; p++) pack_panel(prepacked + (long)(jc / NR + p) * K * NR, B + (long)(jc + p * NR) * bj, bk, bj, K);
             pstride = (long)K * NR;
             ldb = NR;
         } else if (packed) {
@@ -225,7 +228,7 @@ static void gemm_cols(float *C, const float *A, long sk, const float *B, float *
 
 void al_gemm_nn(float *C, const float *A, const float *B, int M, int N, int K, int accumulate) {
     float bbuf[BCAP];
-    gemm_rows(C, A, K, B, N, 1, bbuf, M >= PACK_MIN_M ? BCAP : 0, 0, M, N, K, accumulate);
+    gemm_rows(C, A, K, B, N, 1, bbuf, M >= PACK_MIN_M ? BCAP : 0, 0, 0, M, N, K, accumulate);
 }
 
 void al_gemm_tn(float *C, const float *A, const float *B, int M, int N, int K, int accumulate) {
@@ -241,7 +244,7 @@ void al_gemm_tn(float *C, const float *A, const float *B, int M, int N, int K, i
 void al_gemm_nt(float *C, const float *A, const float *B, float *pack, int M, int N, int K, int accumulate) {
     long cap = (long)K * N, want = NT_BLOCK;
     if (want < (long)K * NR) want = (long)K * NR;
-    gemm_rows(C, A, K, B, 1, K, pack, cap < want ? cap : want, 0, M, N, K, accumulate);
+    gemm_rows(C, A, K, B, 1, K, pack, cap < want ? cap : want, 0, 0, M, N, K, accumulate);
 }
 
 /* ---- operands packed once for many products ------------------------------------------ */
@@ -256,10 +259,10 @@ static void pack_all(float *P, const float *B, long bk, long bj, int N, int K) {
 void al_pack_nt(float *P, const float *B, int N, int K) { pack_all(P, B, 1, K, N, K); }
 void al_pack_nn(float *P, const float *B, int N, int K) { pack_all(P, B, N, 1, N, K); }
 
-void al_gemm_nn_packed(float *C, const float *A, const float *B, const float *P, int M, int N, int K, int accumulate) {
-    gemm_rows(C, A, K, B, N, 1, 0, BCAP, P, M, N, K, accumulate);
+void al_gemm_nn_packed(float *C, const float *A, const float *B, float *P, int fill, int M, int N, int K, int accumulate) {
+    gemm_rows(C, A, K, B, N, 1, 0, BCAP, P, fill, M, N, K, accumulate);
 }
 
-void al_gemm_nt_packed(float *C, const float *A, const float *B, const float *P, int M, int N, int K, int accumulate) {
-    gemm_rows(C, A, K, B, 1, K, 0, NT_BLOCK, P, M, N, K, accumulate);
+void al_gemm_nt_packed(float *C, const float *A, const float *B, float *P, int fill, int M, int N, int K, int accumulate) {
+    gemm_rows(C, A, K, B, 1, K, 0, NT_BLOCK, P, fill, M, N, K, accumulate);
 }

@@ -19,16 +19,19 @@ void al_gemm_nt(float *C, const float *A, const float *B, float *pack, int M, in
 /* The right operand packed once for many products (the weights, fixed within an optimizer
  * step, are the right operand of the forward and of the backward's din): P holds every full
  * panel of 8 columns, al_pack_floats(N, K) floats; the N % 8 columns left over are read from
- * B in place. Same bits as the forms above, which pack on every call. */
+ * B in place. fill 1: the call packs B into P block by block as it uses it (so the panels are
+ * still in cache, as when packing on every call); fill 0: P holds B's panels already (a
+ * fill-1 call or al_pack_nt/nn on the same B). Same bits as the forms above, which pack on
+ * every call. */
 long al_pack_floats(int N, int K);
-/* P = the panels of B (N,K)ᵀ, for al_gemm_nt_packed */
+/* P = the panels of B (N,K)ᵀ, as al_gemm_nt_packed fills them */
 void al_pack_nt(float *P, const float *B, int N, int K);
-/* P = the panels of B (K,N), for al_gemm_nn_packed */
+/* P = the panels of B (K,N), as al_gemm_nn_packed fills them */
 void al_pack_nn(float *P, const float *B, int N, int K);
-/* C (M,N) (+)= A (M,K) · B(N,K)ᵀ, P = al_pack_nt(B) */
-void al_gemm_nt_packed(float *C, const float *A, const float *B, const float *P, int M, int N, int K, int accumulate);
-/* C (M,N) (+)= A (M,K) · B (K,N), P = al_pack_nn(B) */
-void al_gemm_nn_packed(float *C, const float *A, const float *B, const float *P, int M, int N, int K, int accumulate);
+/* C (M,N) (+)= A (M,K) · B(N,K)ᵀ, B's panels in P */
+void al_gemm_nt_packed(float *C, const float *A, const float *B, float *P, int fill, int M, int N, int K, int accumulate);
+/* C (M,N) (+)= A (M,K) · B (K,N), B's panels in P */
+void al_gemm_nn_packed(float *C, const float *A, const float *B, float *P, int fill, int M, int N, int K, int accumulate);
 
 /* The naive references (kernels_ref.c): the same contract in three plain loops. */
 void al_gemm_nn_ref(float *C, const float *A, const float *B, int M, int N, int K, int accumulate);

@@ -9,9 +9,10 @@ void al_zero(float *x, long n) { for (long i = 0; i < n; i++) x[i] = 0.0f; }
 
 /* ---- Linear ---------------------------------------------------------------------- */
 
-void al_linear_forward(float *out, const float *in, const float *w, const float *wt, const float *b,
+void al_linear_forward(float *out, const float *in, const float *w, float *wt, int pack, const float *b,
                        int B, int IN, int OUT) {
-    al_gemm_nt_packed(out, in, w, wt, B, OUT, IN, 0);
+    if (pack == AL_PACK_SCRATCH) al_gemm_nt(out, in, w, wt, B, OUT, IN, 0);
+    else al_gemm_nt_packed(out, in, w, wt, pack == AL_PACK_FILL, B, OUT, IN, 0);
     int O4 = OUT - OUT % 4;
     for (int s = 0; s < B; s++) {
         float *row = out + (long)s * OUT;
@@ -21,9 +22,10 @@ void al_linear_forward(float *out, const float *in, const float *w, const float 
 }
 
 void al_linear_backward(float *din, float *dw, float *db, float *scratch, const float *dout,
-                        const float *in, const float *w, const float *wp, int B, int IN, int OUT) {
+                        const float *in, const float *w, float *wp, int pack, int B, int IN, int OUT) {
     /* forward: out = in · wᵀ + b */
-    if (din) al_gemm_nn_packed(din, dout, w, wp, B, IN, OUT, 0);   /* din = dout · w */
+    if (din && pack == AL_PACK_SCRATCH) al_gemm_nn(din, dout, w, B, IN, OUT, 0);   /* din = dout · w */
+    else if (din) al_gemm_nn_packed(din, dout, w, wp, pack == AL_PACK_FILL, B, IN, OUT, 0);
     al_gemm_tn(dw, dout, in, OUT, IN, B, 1);            /* dw += doutᵀ · in */
     al_zero(scratch, OUT);                              /* db += Σ_s dout[s], s in order */
     int O4 = OUT - OUT % 4;

@@ -16,14 +16,21 @@
 
 void al_zero(float *x, long n);
 
-/* out (B,OUT) = in (B,IN) · wᵀ + b;  w (OUT,IN), b (OUT); wt: w packed by al_pack_nt(wt, w, OUT, IN)
- * (the weights are fixed within an optimizer step: the model packs them once per step) */
-void al_linear_forward(float *out, const float *in, const float *w, const float *wt, const float *b,
+/* How a Linear layer gets its weights' GEMM panels (wt, wp below: al_pack_floats floats):
+ * the weights are fixed within an optimizer step, so a step with several passes (k
+ * micro-batches) packs them in its first pass and reuses them; a step with one pass packs
+ * them block by block into the start of the buffer, as scratch that stays in cache. */
+enum { AL_PACK_SCRATCH, AL_PACK_FILL, AL_PACK_READY };
+
+/* out (B,OUT) = in (B,IN) · wᵀ + b;  w (OUT,IN), b (OUT); wt: w's panels for the forward,
+ * pack: AL_PACK_* (READY: filled by an earlier FILL call on the same w) */
+void al_linear_forward(float *out, const float *in, const float *w, float *wt, int pack, const float *b,
                        int B, int IN, int OUT);
 /* din (B,IN) = dout·w (skipped if din is NULL); dw (OUT,IN) += doutᵀ·in; db (OUT) += Σ_b dout;
- * wp: w packed by al_pack_nn(wp, w, IN, OUT) (unused if din is NULL); scratch: (OUT) floats */
+ * wp: w's panels for din, pack: AL_PACK_* (SCRATCH packs on the stack; both unused if din is
+ * NULL); scratch: (OUT) floats */
 void al_linear_backward(float *din, float *dw, float *db, float *scratch, const float *dout,
-                        const float *in, const float *w, const float *wp, int B, int IN, int OUT);
+                        const float *in, const float *w, float *wp, int pack, int B, int IN, int OUT);
 
 /* out = f(in), n values (out may equal in) */
 void al_activation_forward(float *out, const float *in, al_activation f, long n);

@@ -107,12 +107,14 @@ static void draw_masks(float *mask, const al_mask_source *ms, int layer, float p
         }
 }
 
-void al_model_pack(al_acts *A, const float *params, const al_model *m) {
-    for (int l = 0; l < m->L; l++) {
-        int IN = m->sizes[l], OUT = m->sizes[l + 1];
-        al_pack_nt(A->wt[l], params + m->w[l], OUT, IN);          /* out = in · wᵀ */
-        if (l > 0) al_pack_nn(A->wp[l], params + m->w[l], IN, OUT); /* din = dout · w */
-    }
+void al_model_repack(al_acts *A, const al_model *m, int passes) {
+    for (int l = 0; l < m->L; l++) A->wt_packed[l] = A->wp_packed[l] = 0;
+    A->keep_packs = passes > 1;
+}
+
+/* how a layer gets its panels this pass (see layers.h) */
+static int pack_mode(const al_acts *A, int packed) {
+    return !A->keep_packs ? AL_PACK_SCRATCH : packed ? AL_PACK_READY : AL_PACK_FILL;
 }
 
 const float *al_model_forward(al_acts *A, float *running, const al_mask_source *ms,
@@ -121,7 +123,8 @@ const float *al_model_forward(al_acts *A, float *running, const al_mask_source *
     for (int l = 0; l < m->L; l++) {
         int IN = m->sizes[l], H = m->sizes[l + 1];
         long n = (long)B * H;
-        al_linear_forward(A->z[l], in, params + m->w[l], A->wt[l], params + m->b[l], B, IN, H);
+        al_linear_forward(A->z[l], in, params + m->w[l], A->wt[l], pack_mode(A, A->wt_packed[l]), params + m->b[l], B, IN, H);
+        A->wt_packed[l] = 1;
         if (l == m->L - 1) break;
         if (m->norm == AL_NORM_BATCH) {
             float *rm = running + (long)l * 2 * m->max_width, *rv = rm + m->max_width;
@@ -151,7 +154,8 @@ void al_model_backward(float *grads, al_acts *A, const float *dy, const float *x
         const float *in = l == 0 ? x : A->d[l - 1];
         float *din = l == 0 ? 0 : bufs[which];
         al_linear_backward(din, grads + m->w[l], grads + m->b[l], A->scratch, dout, in,
-                           params + m->w[l], A->wp[l], B, IN, m->sizes[l + 1]);
+                           params + m->w[l], A->wp[l], pack_mode(A, A->wp_packed[l]), B, IN, m->sizes[l + 1]);
+        if (din) A->wp_packed[l] = 1;
         if (l == 0) break;
         /* din is ∂/∂(output of hidden layer l-1): undo dropout, activation, norm in place */
         int h = l - 1, H = IN;

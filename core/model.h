@@ -35,6 +35,8 @@ typedef struct {
     float *g0, *g1;               /* (B_max, max_width) gradients flowing backward */
     float *wt[AL_MAX_LAYERS];     /* layer l's weight packed for the forward (al_pack_nt) */
     float *wp[AL_MAX_LAYERS];     /* ... and for the backward's din, l >= 1 (al_pack_nn) */
+    int wt_packed[AL_MAX_LAYERS], wp_packed[AL_MAX_LAYERS]; /* 1 once packed since al_model_repack */
+    int keep_packs;               /* the step has several passes: pack once, reuse */
     float *scratch;               /* (3 · max_width) */
 } al_acts;
 
@@ -60,13 +62,16 @@ void al_acts_bind(al_acts *a, const al_model *m, int B_max, float *mem);
  * parameters() order from al_rng_stream(seed, AL_STREAM_INIT); norm gamma 1, beta 0. */
 void al_model_init(float *params, const al_model *m, uint64_t seed);
 
-/* Packs the weights of params for the GEMMs of forward and backward. Parameters are fixed
- * within an optimizer step, so a step packs once, then runs all its micro-batches: call this
- * after every change of params and before the next al_model_forward/backward. */
-void al_model_pack(al_acts *a, const float *params, const al_model *m);
+/* Starts an optimizer step of `passes` forward/backward passes over the same parameters (k
+ * micro-batches, or 1): with several, the first forward and backward pack each layer's
+ * weights for the GEMMs (block by block, as the GEMM uses them, so they are in cache) and the
+ * later passes reuse the packs; with one, each GEMM packs into cache-sized scratch (a
+ * persistent copy of every layer's weights would only push other data out of cache). Call
+ * it whenever the params passed to forward/backward are new or changed (each optimizer step,
+ * each run), before the next al_model_forward. */
+void al_model_repack(al_acts *a, const al_model *m, int passes);
 
 /* Forward in training mode over x (B, IN); returns the outputs (B, OUT) (= acts->z[L-1]).
- * Uses the weights as packed by the last al_model_pack(acts, params, m).
  * running (2·(L-1)·max_width): batchnorm running mean then var of each hidden layer. */
 const float *al_model_forward(al_acts *acts, float *running, const al_mask_source *ms,
                               const float *x, const float *params, const al_model *m, int B);

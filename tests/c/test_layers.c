@@ -98,8 +98,8 @@ typedef struct {
 
 static double linear_f(void *p) {
     linear_ctx *c = p;
-    al_pack_nt(c->wt, c->w, c->OUT, c->IN); /* w changes between calls (finite differences) */
-    al_linear_forward(c->out, c->in, c->w, c->wt, c->b, c->B, c->IN, c->OUT);
+    /* w changes between calls (finite differences): pack it in every call */
+    al_linear_forward(c->out, c->in, c->w, c->wt, AL_PACK_FILL, c->b, c->B, c->IN, c->OUT);
     return dot_r(c->r, c->out, (long)c->B * c->OUT);
 }
 
@@ -113,7 +113,7 @@ TEST(linear_backward_matches_finite_differences_for_din_dw_db) {
     fill(c.r, c.B * c.OUT, &r, -1, 1);
     float din[64], dw[64] = {0}, db[8] = {0}, scratch[8], wp[64];
     al_pack_nn(wp, c.w, c.IN, c.OUT);
-    al_linear_backward(din, dw, db, scratch, c.r, c.in, c.w, wp, c.B, c.IN, c.OUT);
+    al_linear_backward(din, dw, db, scratch, c.r, c.in, c.w, wp, AL_PACK_READY, c.B, c.IN, c.OUT);
     CHECK_FD(fd_check(linear_f, &c, c.in, din, c.B * c.IN, NULL), "linear din");
     CHECK_FD(fd_check(linear_f, &c, c.w, dw, c.OUT * c.IN, NULL), "linear dw");
     CHECK_FD(fd_check(linear_f, &c, c.b, db, c.OUT, NULL), "linear db");
@@ -127,12 +127,11 @@ TEST(linear_backward_adds_into_dw_db_and_overwrites_din) {
     fill(in, 15, &r, -1, 1);
     fill(w, 30, &r, -1, 1);
     fill(dout, 18, &r, -1, 1);
-    al_pack_nn(wp, w, IN, OUT);
-    al_linear_backward(din, dw, db, scratch, dout, in, w, wp, B, IN, OUT);
+    al_linear_backward(din, dw, db, scratch, dout, in, w, wp, AL_PACK_FILL, B, IN, OUT);
     memcpy(dw1, dw, sizeof dw);
     memcpy(db1, db, sizeof db);
     for (int i = 0; i < 15; i++) din2[i] = 1e6f; /* garbage: din is written, not added to */
-    al_linear_backward(din2, dw, db, scratch, dout, in, w, wp, B, IN, OUT);
+    al_linear_backward(din2, dw, db, scratch, dout, in, w, wp, AL_PACK_READY, B, IN, OUT); /* the first call's packs */
     int doubled = 1;
     for (int i = 0; i < 30; i++) doubled &= dw[i] == 2 * dw1[i];
     for (int i = 0; i < 6; i++) doubled &= db[i] == 2 * db1[i];
@@ -142,7 +141,7 @@ TEST(linear_backward_adds_into_dw_db_and_overwrites_din) {
     for (int i = 0; i < 30; i++) nz += fabsf(dw1[i]);
     CHECK(nz > 0.1f, "dw not zero (%g)", nz);
     /* din NULL: the first layer skips it, parameter gradients still added */
-    al_linear_backward(NULL, dw, db, scratch, dout, in, w, NULL, B, IN, OUT);
+    al_linear_backward(NULL, dw, db, scratch, dout, in, w, NULL, AL_PACK_SCRATCH, B, IN, OUT);
     int tripled = 1;
     for (int i = 0; i < 30; i++) tripled &= fabsf(dw[i] - 3 * dw1[i]) <= 1e-6f * (1 + fabsf(dw1[i]));
     CHECK(tripled, "din NULL still adds dw");
@@ -498,11 +497,15 @@ typedef struct {
     int ids[16];
 } model_ctx;
 
+static const float *model_forward(model_ctx *c) {
+    c->stream = c->stream0;
+    return al_model_forward(&c->acts, c->running, &c->ms, c->x, c->params, &c->m, c->B);
+}
+
 static double model_f(void *p) {
     model_ctx *c = p;
-    c->stream = c->stream0;
-    al_model_pack(&c->acts, c->params, &c->m); /* params change between calls (finite differences) */
-    const float *out = al_model_forward(&c->acts, c->running, &c->ms, c->x, c->params, &c->m, c->B);
+    al_model_repack(&c->acts, &c->m, 1); /* params change between calls (finite differences) */
+    const float *out = model_forward(c);
     return dot_r(c->r, out, (long)c->B * c->m.sizes[c->m.L]);
 }
 
@@ -565,13 +568,20 @@ static void model_check(const int *sizes, int n_sizes, al_activation act, al_nor
         snprintf(what, sizeof what, "%s: %s", name, kinds[k]);
         CHECK_FD(fd_check(model_f, &c, c.params, grads, n, pick), what);
     }
-    /* backward adds: a second forward+backward doubles every gradient exactly */
+    /* one optimizer step of two passes: the first packs the weights (fill) and gives the bits
+     * of packing into scratch (the gradients above), the second reuses its packs; backward
+     * adds, so the second pass doubles every gradient exactly */
     memcpy(g1, grads, sizeof(float) * P);
-    model_f(&c);
+    al_zero(grads, P);
+    al_model_repack(&c.acts, &c.m, 2);
+    model_forward(&c);
+    al_model_backward(grads, &c.acts, c.r, c.x, c.params, &c.m, c.B);
+    CHECK(memcmp(grads, g1, sizeof(float) * P) == 0, "%s: weights packed for reuse give the bits of scratch packing", name);
+    model_forward(&c);
     al_model_backward(grads, &c.acts, c.r, c.x, c.params, &c.m, c.B);
     int doubled = 1;
     for (long i = 0; i < P; i++) doubled &= grads[i] == 2 * g1[i];
-    CHECK(doubled, "%s: a second backward doubles the gradients", name);
+    CHECK(doubled, "%s: a second pass on the reused packs doubles the gradients", name);
     free(c.params); free(c.x); free(c.r); free(c.running); free(c.mem); free(grads); free(g1);
 }
 

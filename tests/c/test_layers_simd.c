@@ -37,11 +37,10 @@ TEST(bias_add_and_bias_gradient_match_the_scalar_loops_bit_for_bit) {
     for (int s = 0; s < B; s++) x[s] = 1.0f;
     for (int o = 0; o < OUT; o++) { w[o] = 0.0f; b[o] = 0.1f * (float)o - 0.37f; dw[o] = 0.0f; db[o] = 0.25f; }
     for (int i = 0; i < B * OUT; i++) dout[i] = 1.0f / (float)(i + 3);
-    al_pack_nt(wt, w, OUT, 1);
-    al_linear_forward(out, x, w, wt, b, B, 1, OUT);
+    al_linear_forward(out, x, w, wt, AL_PACK_FILL, b, B, 1, OUT);
     for (int s = 0; s < B; s++)
         for (int o = 0; o < OUT; o++) CHECK(same_bits(out[s * OUT + o], 0.0f + b[o]), "out[%d][%d]", s, o);
-    al_linear_backward(0, dw, db, scratch, dout, x, w, 0, B, 1, OUT);
+    al_linear_backward(0, dw, db, scratch, dout, x, w, 0, AL_PACK_SCRATCH, B, 1, OUT);
     for (int o = 0; o < OUT; o++) {
         float sum = 0.0f; /* Σ_s in order, then added to db once */
         for (int s = 0; s < B; s++) sum += dout[s * OUT + o];

@@ -78,7 +78,9 @@ void al_acts_bind(al_acts *a, const al_model *m, int B, float *mem) {
         a->wt[l] = mem; mem += al_pack_floats(m->sizes[l + 1], m->sizes[l]);
         a->wp[l] = 0;
         if (l > 0) { a->wp[l] = mem; mem += al_pack_floats(m->sizes[l], m->sizes[l + 1]); }
+        a->wt_packed[l] = a->wp_packed[l] = 0;
     }
+    a->keep_packs = 0; /* until al_model_repack says otherwise: pack in every GEMM */
     a->scratch = mem;
 }
 

@@ -2,7 +2,7 @@
 // step records → charts and equality panel, result → verdict. All mutable state lives in
 // the closure of startApp(); the modules it uses keep theirs in their own closures.
 import {
-  configFromState, defaultState, describeRuns, sameState, settingForField, stateFromConfig, stateFromURL, urlFromState,
+  configFromState, defaultState, describeRuns, settingForField, stateFromConfig, stateFromURL, urlFromState,
 } from './state.mjs';
 import { PRESETS } from './wasm/presets.mjs';
 import { createControls } from './controls.mjs';
@@ -13,6 +13,7 @@ import { createEngineWorker } from './engine-host.mjs';
 import { createChecker } from './checker-panel.mjs';
 import { embedURLParams, fullLabURL, readEmbedParams, visibleKeys } from './embed.mjs';
 import { createCopyLink, createExports } from './share.mjs';
+import { createPresetList, presetState } from './preset-list.mjs';
 
 const DEBOUNCE_MS = 350;
 
@@ -35,7 +36,6 @@ function startApp() {
   // link's settings change, and follows the preset buttons.
   const embedding = readEmbedParams(location.search, PRESETS.map((p) => p.id));
   Object.assign(pageParams, embedURLParams(embedding));
-  const presetState = (id) => stateFromConfig(PRESETS.find((p) => p.id === id).config).state;
   let presetId = embedding.preset;
   document.documentElement.classList.toggle('embed', embedding.embed);
 
@@ -100,8 +100,6 @@ function startApp() {
   dom.form.querySelector('.group--lead')?.after(dom.presetsBox);
   if (embedding.embed) for (const d of dom.form.querySelectorAll('details')) d.open = true;
   dom.presetsBox.open = window.matchMedia('(min-width: 900px)').matches;
-  const presets = PRESETS.map((p) => ({ ...p, state: stateFromConfig(p.config).state }));
-  const presetButtons = [];
   function applyState(next) {
     controls.clearErrors();
     state = next;
@@ -109,56 +107,17 @@ function startApp() {
     settingsChanged(true);
     if (!dom.auto.checked) runAll();
   }
-  {
-    const groups = [['', [{ id: 'defaults', title: 'Defaults: mean loss, no fix', state: defaultState() }]]];
-    for (const p of presets) {
-      const g = groups.find(([name]) => name === p.group) ?? groups[groups.push([p.group, []]) - 1];
-      g[1].push(p);
-    }
-    for (const [name, list] of groups) {
-      if (name) {
-        const h = document.createElement('h4');
-        h.className = 'preset-group';
-        h.textContent = name;
-        dom.presets.append(h);
-      }
-      const row = document.createElement('div');
-      row.className = 'preset-row';
-      for (const p of list) {
-        const b = document.createElement('button');
-        b.type = 'button';
-        b.className = 'preset';
-        b.textContent = p.title;
-        b.dataset.preset = p.id;
-        b.setAttribute('aria-pressed', 'false');
-        b.addEventListener('click', () => {
-          presetId = p.id === 'defaults' ? null : p.id;
-          applyState({ ...p.state });
-        });
-        row.append(b);
-        presetButtons.push([b, p]);
-      }
-      dom.presets.append(row);
-    }
-  }
-
+  const presetList = createPresetList(dom.presets, {
+    section: dom.story, title: dom.storyTitle, see: dom.storySee, why: dom.storyWhy, fix: dom.storyFix, code: dom.storyCode,
+  }, {
+    onChoose(id, next) {
+      presetId = id;
+      applyState(next);
+    },
+  });
   /** Marks the preset the settings match, and shows its story (what, why, fix). */
   function renderStory() {
-    let match = null;
-    for (const [b, p] of presetButtons) {
-      const on = sameState(state, p.state);
-      b.setAttribute('aria-pressed', String(on));
-      if (on && !match) match = p;
-    }
-    dom.story.hidden = !match?.text;
-    if (match?.text) {
-      dom.storyTitle.textContent = match.title;
-      dom.storySee.textContent = match.text.see;
-      dom.storyWhy.textContent = match.text.why;
-      dom.storyFix.textContent = match.text.fix;
-      dom.storyCode.textContent = match.text.code ?? '';
-      dom.storyCode.closest('details').hidden = !match.text.code;
-    }
+    presetList.render(state);
   }
 
   // "Check my training loop": Run it sets the controls to the described loop and runs it.

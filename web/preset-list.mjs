@@ -1,0 +1,68 @@
+// web/preset-list.mjs — the "Ready-made experiments" buttons and the story beside the
+// results. Presets come from the engine (wasm/presets.mjs); each one's page state is
+// derived once here, and the page asks which preset (if any) its settings match.
+import { PRESETS } from './wasm/presets.mjs';
+import { defaultState, sameState, stateFromConfig } from './state.mjs';
+
+/** The presets with the page state of each (derived from its engine config). */
+export const PRESET_STATES = PRESETS.map((p) => ({ ...p, state: stateFromConfig(p.config).state }));
+
+/** The page state of a preset by id (undefined if there is no such preset). */
+export function presetState(id) {
+  return PRESET_STATES.find((p) => p.id === id)?.state;
+}
+
+/**
+ * Draws the grouped preset buttons into `container`; onChoose(id | null, state) on a click
+ * (null: the defaults). story: {section, title, see, why, fix, code} elements.
+ * Returns {render(state)}: marks the preset the settings match and shows its story.
+ */
+export function createPresetList(container, story, { onChoose }) {
+  const buttons = [];
+  const groups = [['', [{ id: 'defaults', title: 'Defaults: mean loss, no fix', state: defaultState() }]]];
+  for (const p of PRESET_STATES) {
+    const g = groups.find(([name]) => name === p.group) ?? groups[groups.push([p.group, []]) - 1];
+    g[1].push(p);
+  }
+  for (const [name, list] of groups) {
+    if (name) {
+      const h = document.createElement('h4');
+      h.className = 'preset-group';
+      h.textContent = name;
+      container.append(h);
+    }
+    const row = document.createElement('div');
+    row.className = 'preset-row';
+    for (const p of list) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'preset';
+      b.textContent = p.title;
+      b.dataset.preset = p.id;
+      b.setAttribute('aria-pressed', 'false');
+      b.addEventListener('click', () => onChoose(p.id === 'defaults' ? null : p.id, { ...p.state }));
+      row.append(b);
+      buttons.push([b, p]);
+    }
+    container.append(row);
+  }
+
+  function render(state) {
+    let match = null;
+    for (const [b, p] of buttons) {
+      const on = sameState(state, p.state);
+      b.setAttribute('aria-pressed', String(on));
+      if (on && !match) match = p;
+    }
+    story.section.hidden = !match?.text;
+    if (match?.text) {
+      story.title.textContent = match.title;
+      story.see.textContent = match.text.see;
+      story.why.textContent = match.text.why;
+      story.fix.textContent = match.text.fix;
+      story.code.textContent = match.text.code ?? '';
+      story.code.closest('details').hidden = !match.text.code;
+    }
+  }
+  return { render };
+}

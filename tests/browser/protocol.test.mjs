@@ -7,38 +7,9 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createProtocol, serializeError } from '../../web/protocol.mjs';
 import { ROOT } from './helpers.mjs';
+import { stubEngine } from './stub-engine.mjs';
 
 const ENGINE = pathToFileURL(resolve(process.env.ACCUMLAB_ENGINE_DIR || resolve(ROOT, 'wasm'), 'accumlab.mjs')).href;
-
-/** A stub engine whose runs take `steps` steps, each `ms` long. */
-function stubEngine({ ms = 0 } = {}) {
-  return {
-    simdSupported: () => true,
-    async createLab({ simd } = {}) {
-      return {
-        simd: simd ?? true,
-        start(config) {
-          if (config.bad) throw Object.assign(new Error('optimizer.lr: -1 is not > 0'), { name: 'AccumLabError', code: 'range', field: 'optimizer.lr' });
-          let t = 0;
-          const total = config.steps ?? 5;
-          return {
-            paramCount: 3,
-            totalSteps: total,
-            step() {
-              if (t >= total) return null;
-              const end = Date.now() + ms;
-              while (Date.now() < end) { /* work */ }
-              t += 1;
-              return { step: t };
-            },
-            result: () => ({ steps: t, verdict: { grads: 'bitwise', params: 'bitwise', causes: [], text: 'same' } }),
-            free() {},
-          };
-        },
-      };
-    },
-  };
-}
 
 /** In-process protocol: returns {send(msg) → Promise<answer>, messages}. */
 function inProcess(engine) {

@@ -6,35 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createProtocol } from '../../web/protocol.mjs';
 import { createSupervisor } from '../../web/supervisor.mjs';
-
-/** A stub engine; `hooks.onStep(t)` runs before step t (throw from it to simulate a trap). */
-function stubEngine(hooks) {
-  return {
-    simdSupported: () => true,
-    async createLab({ simd } = {}) {
-      hooks.inits?.push(simd);
-      return {
-        simd: simd ?? true,
-        start(config) {
-          let t = 0;
-          const total = config.steps ?? 5;
-          return {
-            paramCount: 3,
-            totalSteps: total,
-            step() {
-              if (t >= total) return null;
-              hooks.onStep?.(t + 1);
-              t += 1;
-              return { step: t };
-            },
-            result: () => ({ steps: t, verdict: { grads: 'bitwise', params: 'bitwise' } }),
-            free() {},
-          };
-        },
-      };
-    },
-  };
-}
+import { stubEngine } from './stub-engine.mjs';
 
 /** A fake Worker: an EventTarget whose postMessage feeds the protocol (async, like a port). */
 function fakeWorker(hooks) {
@@ -44,7 +16,7 @@ function fakeWorker(hooks) {
   const protocol = createProtocol({
     loadEngine: async () => {
       await new Promise((ok) => setTimeout(ok, hooks.loadMs ?? 0)); // fetching and compiling
-      return stubEngine(hooks);
+      return stubEngine({ onStep: (t) => hooks.onStep?.(t), inits: hooks.inits });
     },
     post: (m) => setTimeout(() => {
       if (!w.terminated && !w.silent) w.dispatchEvent(new MessageEvent('message', { data: m }));

@@ -222,8 +222,12 @@ test('keyboard: every control has a label and Tab reaches Run', async (t) => {
       .map((e) => e.id || e.outerHTML.slice(0, 60)));
     assert.deepEqual(unlabelled, []);
     await page.focus('#c-m');
+    await page.evaluate(() => { document.body.dataset.phase = 'clicked'; });
     await page.keyboard.press('ArrowUp');
     assert.equal(await page.locator('#c-m').inputValue(), '9');
+    // the change re-runs the experiment; Run is disabled (not focusable) until it is done
+    await waitForVerdict(page);
+    await page.focus('#c-m');
     let reached = false;
     for (let i = 0; i < 60 && !reached; i++) {
       await page.keyboard.press('Tab');

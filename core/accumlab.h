@@ -26,7 +26,7 @@ typedef struct al_experiment al_experiment;
  * far below the rounding error of such a sum), so the verdict also accepts a norm-wise
  * difference within rtol as "equal up to rounding" (rel_norm_diff <= rtol). */
 typedef struct {
-    double allclose;        /* 1 if |a-b| <= atol + rtol·|b| everywhere (NaN never close) */
+    double allclose;        /* 1 if every a = b or |a-b| <= atol + rtol·|b| (torch.isclose: inf = inf is close, NaN never) */
     double bitwise;         /* 1 if the bits are identical */
     double max_abs_diff;    /* max |a-b| */
     double max_rel_diff;    /* max |a-b| / |b| (0 where equal, inf where b = 0 ≠ a) */

@@ -184,7 +184,9 @@ static void differences_scalar(diff_state *s, const float *a, const float *b, lo
     for (long i = 0; i < n; i++) {
         uint32_t ua = bits(a[i]), ub = bits(b[i]);
         double y = b[i], d = fabs((double)a[i] - y), ay = fabs(y);
-        allclose &= d <= atol + rtol * ay; /* false for NaN, as torch.allclose */
+        /* torch.isclose: equal values are close (inf == inf too); otherwise a finite |a-b|
+         * within atol + rtol·|b| (inf - -inf or NaN never is) */
+        allclose &= a[i] == b[i] || (d <= atol + rtol * ay && d < INFINITY);
         max_abs = d > max_abs ? d : max_abs;
         /* max |a-b|/|b| without dividing every element: d·(1+2⁻²⁰) >= max_rel·|b| holds
          * whenever d/|b| rounds above max_rel (the products round by far less than 2⁻²⁰),

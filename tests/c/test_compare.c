@@ -4,6 +4,7 @@
  * (NaN fields: both NaN) on random vectors of many lengths (across the 512-float blocks),
  * equal, scaled, a few ULP apart, noisy, with ±0, subnormals, inf and NaN; plus the norms and
  * the finiteness flag of al_compare_norms; the sums against long double; hand-checked values. */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -30,7 +31,8 @@ static void ref_compare(al_metrics *out, const float *a, const float *b, long n,
     for (long i = 0; i < n; i++) {
         double x = a[i], y = b[i], d = fabs(x - y);
         if (memcmp(&a[i], &b[i], sizeof(float)) != 0) bitwise = 0;
-        if (!(fabs(x - y) <= atol + rtol * fabs(y))) allclose = 0;
+        /* torch.isclose: equal values are close (inf == inf too), else |a-b| <= atol + rtol·|b| */
+        if (!(x == y || (isfinite(d) && d <= atol + rtol * fabs(y)))) allclose = 0;
         if (isnan(d)) { max_abs = max_rel = max_ulp = INFINITY; }
         else if (d > 0.0) {
             if (d > max_abs) max_abs = d;
@@ -186,7 +188,20 @@ TEST(hand_checked_values) {
     CHECK(m.bitwise == 0 && m.allclose == 1 && m.max_abs_diff == 0.0 && m.max_ulp == 0.0, "-0 vs +0");
     float i1[] = {INFINITY}, i2[] = {INFINITY};
     CHECK(al_compare_norms(&m, 0, 0, i1, i2, 1, 1e-5, 1e-8) == 0, "inf is not finite");
-    CHECK(m.bitwise == 1 && m.allclose == 0 && isinf(m.max_abs_diff), "inf == inf: bitwise, not close (as torch)");
+    CHECK(m.bitwise == 1 && m.allclose == 1 && isinf(m.max_abs_diff), "inf == inf: bitwise and close (torch.isclose: non-finite values are close iff equal)");
+    float n1[] = {1.0f, -INFINITY, NAN, 2.0f}, n2[] = {1.0f, -INFINITY, 3.0f, 2.0f}, n3[] = {1.0f, -INFINITY, 2.0f, 2.0f};
+    al_compare(&m, n1, n1, 4, 1e-5, 1e-8);
+    CHECK(m.bitwise == 1 && m.allclose == 0, "NaN is never close, not even to itself (equal_nan=False)");
+    al_compare(&m, n3, n2, 4, 1e-5, 1e-8);
+    CHECK(m.allclose == 0, "2 vs 3 beside equal -inf: not close");
+    n3[2] = 3.0f;
+    al_compare(&m, n3, n2, 4, 1e-5, 1e-8);
+    CHECK(m.bitwise == 1 && m.allclose == 1, "equal with -inf: close");
+    float p1[] = {INFINITY, 5.0f}, p2[] = {-INFINITY, 5.0f}, p3[] = {FLT_MAX, 5.0f};
+    al_compare(&m, p1, p2, 2, 1e-5, 1e-8);
+    CHECK(m.allclose == 0, "inf vs -inf: not close");
+    al_compare(&m, p1, p3, 2, 1e30, 1e30);
+    CHECK(m.allclose == 0, "inf vs FLT_MAX: not close whatever the tolerance");
 }
 
 int main(void) {

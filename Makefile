@@ -104,9 +104,9 @@ BENCH_EMFLAGS := -O3 -fno-slp-vectorize -std=c11 -ffp-contract=off -fno-math-err
            -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=16MB -sMAXIMUM_MEMORY=1GB -sTOTAL_STACK=1MB -sERROR_ON_UNDEFINED_SYMBOLS=1
 BENCH_BINS := $(BUILD)/bench/bench.wasm $(BUILD)/bench/bench-scalar.wasm $(BUILD)/bench/bench_native
 bench-build: $(BENCH_BINS)
-$(BUILD)/bench/bench.wasm: bench/bench_step.c $(CORE_SRC) $(CORE_HDR)
+$(BUILD)/bench/bench.wasm: bench/bench_step.c bench/compare_f32_probe.c $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(dir $@)
-	$(EMCC) $(BENCH_EMFLAGS) -msimd128 bench/bench_step.c $(CORE_SRC) -o $@
+	$(EMCC) $(BENCH_EMFLAGS) -msimd128 bench/bench_step.c bench/compare_f32_probe.c $(CORE_SRC) -o $@
 $(BUILD)/bench/bench-scalar.wasm: bench/bench_step.c $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	$(EMCC) $(BENCH_EMFLAGS) bench/bench_step.c $(CORE_SRC) -o $@

@@ -270,6 +270,19 @@ EXPORT int bench_compare_setup(long n, int differ) {
     return 0;
 }
 
+#ifdef __wasm_simd128__
+void probe_compare_f32(double out[8], uint32_t *ulp_out, const float *a, const float *b, long n);
+
+/* bench/compare_f32_probe.c on the vectors of bench_compare_setup (n rounded down to 32) */
+EXPORT double bench_compare_f32_probe(int reps) {
+    double out[8] = {0};
+    uint32_t ulp = 0;
+    for (int r = 0; r < reps; r++) probe_compare_f32(out, &ulp, cA, cB, cN & ~31L);
+    sink = (float)out[0];
+    return out[7] + ulp;
+}
+#endif
+
 EXPORT double bench_compare(int reps) {
     al_metrics m;
     for (int r = 0; r < reps; r++) al_compare(&m, cA, cB, cN, 1e-5, 1e-8);

@@ -186,6 +186,12 @@ async function compareStep(lab, x, w, act) {
     const r = calibrate((k) => x.bench_compare(k), 100);
     cmp[name] = stats(timeRounds(() => x.bench_compare(r), ROUNDS, 1).map((t) => t / r));
   }
+  // the float32 probe (bench/compare_f32_probe.c, SIMD build only) on the differing vectors:
+  // every metric but the residual in float32, one pass, a lower bound for a float32 compare
+  if (x.bench_compare_f32_probe) {
+    const r = calibrate((k) => x.bench_compare_f32_probe(k), 100);
+    cmp.f32probe = stats(timeRounds(() => x.bench_compare_f32_probe(r), ROUNDS, 1).map((t) => t / r));
+  }
   return { compare: stats(ms), refStep: stats(ref), accStep: stats(acc), params: Number(P), alCompare: cmp };
 }
 
@@ -283,7 +289,8 @@ for (const w of WORKLOADS.slice(0, 2)) {
     result.compare[key] = c;
     log(`  ${key.padEnd(8)} compare ${fmt(c.compare.median)} ms [${fmt(c.compare.min)}-${fmt(c.compare.max)}]  reference step ${fmt(c.refStep.median)} ms  ratio ${(c.compare.median / c.refStep.median).toFixed(2)}` +
       `  | floor (reference + accumulated run ${fmt(c.accStep.median)}) ${fmt(c.refStep.median + c.accStep.median)} ms = ${((c.refStep.median + c.accStep.median) / c.refStep.median).toFixed(2)}x` +
-      `  | al_compare on ${c.params} floats: equal ${fmt(c.alCompare.equal.median)} ms, differing ${fmt(c.alCompare.differ.median)} ms`);
+      `  | al_compare on ${c.params} floats: equal ${fmt(c.alCompare.equal.median)} ms, differing ${fmt(c.alCompare.differ.median)} ms` +
+      (c.alCompare.f32probe ? `  | float32 probe ${fmt(c.alCompare.f32probe.median)} ms: floor + 2 probes = ${((c.refStep.median + c.accStep.median + 2 * c.alCompare.f32probe.median) / c.refStep.median).toFixed(2)}x (a lower bound)` : ''));
   }
 }
 log('');

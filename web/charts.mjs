@@ -129,8 +129,8 @@ function logSplits(u, axisIdx, min, max) {
   return out;
 }
 
-function makeChart(spec, host, width) {
-  const raws = spec.series.map(() => []);
+// The uPlot instance of one chart, drawing `data` (raws: the unclamped values for the read-out).
+function makePlot(spec, host, width, data, raws) {
   const opts = {
     width,
     height: 220,
@@ -155,9 +155,7 @@ function makeChart(spec, host, width) {
       })),
     ],
   };
-  const data = [[], ...spec.series.map(() => [])];
-  const plot = new uPlot(opts, data, host);
-  return { plot, data, raws };
+  return new uPlot(opts, data, host);
 }
 
 /**
@@ -167,11 +165,24 @@ function makeChart(spec, host, width) {
  *   flush()            draw now (push batches drawing into animation frames)
  *   pointCounts()      {chartId: {seriesLabel: number of points}}
  *   ids()              the chart ids, in page order
+ *   figure(id)         {figure, title}: the chart's <figure> (its plot may not exist yet)
  *   imageParts(id)     {title, canvas, series: [{label, color, dash}]} for a PNG export
  */
 export function createCharts(root) {
   const charts = [];
   let frame = 0;
+
+  // uPlot takes ~20 ms per chart to set up (fonts, axes, a layout): done at once with the rest
+  // of the page's start, that made one long task of ~100 ms. The figures and their data exist
+  // at once; each plot is made in a task of its own after the first frame, or when needed.
+  const ensurePlot = (c) => {
+    if (c.plot) return c.plot;
+    const width = Math.max(260, c.host.clientWidth || root.clientWidth || 600);
+    c.plot = makePlot(c.spec, c.host, width, c.data, c.raws);
+    c.plot.setData(c.data);
+    observer.observe(c.host);
+    return c.plot;
+  };
 
   for (const spec of SPECS) {
     const figure = document.createElement('figure');
@@ -189,15 +200,25 @@ export function createCharts(root) {
       figure.append(note);
     }
     root.append(figure);
-    const width = Math.max(260, host.clientWidth || root.clientWidth || 600);
-    charts.push({ spec, figure, host, ...makeChart(spec, host, width) });
+    const data = [[], ...spec.series.map(() => [])];
+    charts.push({ spec, figure, host, plot: null, data, raws: spec.series.map(() => []) });
   }
+  const pending = charts.slice();
+  const makeNext = () => {
+    const c = pending.shift();
+    if (!c) return;
+    ensurePlot(c);
+    setTimeout(makeNext, 0);
+  };
+  requestAnimationFrame(() => setTimeout(makeNext, 0));
 
   const draw = () => {
     frame = 0;
     for (const c of charts) {
-      c.plot.setData(c.data);
-      c.plot.setLegend(); // refresh the read-out (the newest step when not hovering)
+      if (c.plot) {
+        c.plot.setData(c.data);
+        c.plot.setLegend(); // refresh the read-out (the newest step when not hovering)
+      }
       const counts = {};
       c.spec.series.forEach((s, i) => {
         counts[s.label] = c.data[i + 1].filter((v) => v !== null && v !== undefined).length;
@@ -212,12 +233,12 @@ export function createCharts(root) {
 
   const resize = () => {
     for (const c of charts) {
+      if (!c.plot) continue;
       const w = Math.max(240, Math.floor(c.host.clientWidth));
       if (w && w !== c.plot.width) c.plot.setSize({ width: w, height: 220 });
     }
   };
   const observer = new ResizeObserver(resize);
-  for (const c of charts) observer.observe(c.host);
 
   return {
     reset() {
@@ -251,9 +272,14 @@ export function createCharts(root) {
       return Object.fromEntries(charts.map((c) => [c.spec.id, JSON.parse(c.figure.dataset.points || '{}')]));
     },
     ids: () => charts.map((c) => c.spec.id),
+    figure(id) {
+      const c = charts.find((x) => x.spec.id === id);
+      return c ? { figure: c.figure, title: c.spec.title } : null;
+    },
     imageParts(id) {
       const c = charts.find((x) => x.spec.id === id);
       if (!c) return null;
+      ensurePlot(c);
       draw(); // the canvas shows every point pushed so far
       const series = c.spec.series.map((s) => ({ label: s.label, color: s.color, dash: s.dash }));
       return { title: c.spec.title, canvas: c.plot.ctx.canvas, series, figure: c.figure };

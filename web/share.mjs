@@ -76,7 +76,7 @@ export function createExports(root, { current, charts }) {
 
   const pngButtons = [];
   for (const id of charts.ids()) {
-    const { figure, title } = charts.imageParts(id);
+    const { figure, title } = charts.figure(id);
     const png = button('PNG', 'share-button export-png');
     png.dataset.chart = id;
     png.setAttribute('aria-label', `Download the chart “${title}” as PNG`);

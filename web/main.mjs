@@ -189,14 +189,19 @@ function startApp() {
     const p = document.createElement('p');
     p.textContent = 'Some values in the link were not accepted, so those settings use their defaults:';
     const ul = document.createElement('ul');
+    const byControl = new Map(); // key -> the sentences beside its control (a key may repeat)
     for (const r of problems) {
       const li = document.createElement('li');
       const code = document.createElement('code');
       code.textContent = `${r.key}=${r.value}`;
       li.append(code, ` ${r.reason}.`);
       ul.append(li);
-      controls.showError(r.key, `The link's value "${r.value}" ${r.reason}. Using the default.`);
+      const sentence = r.duplicate
+        ? `The link gives this setting more than once: "${r.value}" is ignored${r.firstAccepted ? ', the first value is used' : ''}.`
+        : `The link's value "${r.value}" ${r.reason}. Using the default.`;
+      byControl.set(r.key, [...(byControl.get(r.key) ?? []), sentence]);
     }
+    for (const [key, sentences] of byControl) controls.showError(key, sentences.join(' '));
     const close = document.createElement('button');
     close.type = 'button';
     close.className = 'dismiss';

@@ -342,7 +342,7 @@ export function stateFromURL(search, base = defaultState()) {
   const params = search instanceof URLSearchParams ? search : new URLSearchParams(search);
   const state = { ...base };
   const rejected = [];
-  const seen = new Set();
+  const firstAccepted = new Map(); // key -> whether its first value was accepted
   for (const [key, value] of params) {
     if (PAGE_PARAMS.includes(key)) continue;
     const s = settingFor(key);
@@ -350,12 +350,17 @@ export function stateFromURL(search, base = defaultState()) {
       rejected.push({ key, value, reason: 'is not a setting of the lab' });
       continue;
     }
-    if (seen.has(key)) {
-      rejected.push({ key, value, reason: 'is given more than once; the first value is used' });
+    if (firstAccepted.has(key)) {
+      const used = firstAccepted.get(key);
+      rejected.push({
+        key, value, duplicate: true, firstAccepted: used,
+        reason: used ? 'is given more than once; the first value is used'
+          : 'is given more than once; only the first value is read, and it was not accepted either',
+      });
       continue;
     }
-    seen.add(key);
     const r = parseValue(s, value);
+    firstAccepted.set(key, r.ok);
     if (r.ok) state[key] = r.value;
     else rejected.push({ key, value, reason: r.reason });
   }

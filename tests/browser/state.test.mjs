@@ -175,3 +175,17 @@ test('fixes only name real settings with valid values', () => {
   };
   for (const fixes of Object.values(FIXES)) for (const f of fixes) check(f.set);
 });
+
+test('a setting given twice in a link: only the first value is read, and the rejection says whether it was used', () => {
+  const used = stateFromURL('?m=16&m=abc');
+  assert.equal(used.state.m, 16, 'the first value counts');
+  assert.deepEqual(used.rejected.map((r) => [r.key, r.value, r.duplicate, r.firstAccepted]), [['m', 'abc', true, true]]);
+  assert.match(used.rejected[0].reason, /first value is used/);
+
+  const bothBad = stateFromURL('?m=Infinity&m=Infinity&k=2');
+  assert.equal(bothBad.state.m, defaultState().m, 'a bad first value falls back to the default');
+  assert.equal(bothBad.state.k, 2);
+  assert.deepEqual(bothBad.rejected.map((r) => [r.key, r.value, !!r.duplicate]), [['m', 'Infinity', false], ['m', 'Infinity', true]]);
+  assert.equal(bothBad.rejected[1].firstAccepted, false);
+  assert.doesNotMatch(bothBad.rejected[1].reason, /first value is used/, 'the first value was not used either');
+});

@@ -101,6 +101,23 @@ test('bad and unknown values in a link get a visible message and fall back to th
   });
 });
 
+test('a setting given twice in a link: the message beside the control names both values', async () => {
+  await withPage({}, async (page) => {
+    await openLab(page, `${lab.url}?m=Infinity&m=Infinity&k=0&k=2`);
+    const m = await page.locator('#e-m').innerText();
+    assert.match(m, /"Infinity" .*Using the default/, m);
+    assert.match(m, /more than once/, m);
+    assert.equal(await page.locator('#c-m').inputValue(), '8', 'm falls back to its default');
+    const k = await page.locator('#e-k').innerText();
+    assert.match(k, /"0" .*Using the default/, k);
+    assert.match(k, /"2" is ignored/, k);
+    assert.equal(await page.locator('#c-k').inputValue(), '4', 'the second value is not read');
+    const text = await page.locator('#url-message').innerText();
+    for (const bit of ['m=Infinity', 'k=0', 'k=2']) assert.ok(text.includes(bit), `message names ${bit}: ${text}`);
+    await waitForVerdict(page);
+  });
+});
+
 test('?simd=0 runs the scalar build and says so; the default picks SIMD', async () => {
   await withPage({}, async (page) => {
     await openLab(page, `${lab.url}?simd=0`);

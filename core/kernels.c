@@ -114,10 +114,20 @@ static void pack_panel(float *p, const float *B, long bk, long bj, int K) {
             v4_store(p + 4, v4_load(r + 4));
         }
     } else {
-        /* transposing: eight rows of the (N, K) operand, read along k */
+        /* transposing: eight rows of the (N, K) operand, read along k, four k at a time as
+         * two 4x4 transposes (the scalar copy took ~5% of W3's forward GEMM, ~10% at batch 32) */
         const float *r0 = B, *r1 = B + bj, *r2 = B + 2 * bj, *r3 = B + 3 * bj;
         const float *r4 = B + 4 * bj, *r5 = B + 5 * bj, *r6 = B + 6 * bj, *r7 = B + 7 * bj;
-        for (int k = 0; k < K; k++, p += NR) {
+        int k = 0;
+        for (; k + 4 <= K; k += 4, p += 4 * NR) {
+            v4 x0 = v4_load(r0 + k), x1 = v4_load(r1 + k), x2 = v4_load(r2 + k), x3 = v4_load(r3 + k);
+            v4 y0 = v4_load(r4 + k), y1 = v4_load(r5 + k), y2 = v4_load(r6 + k), y3 = v4_load(r7 + k);
+            v4_transpose(&x0, &x1, &x2, &x3);
+            v4_transpose(&y0, &y1, &y2, &y3);
+            v4_store(p, x0); v4_store(p + 4, y0); v4_store(p + 8, x1); v4_store(p + 12, y1);
+            v4_store(p + 16, x2); v4_store(p + 20, y2); v4_store(p + 24, x3); v4_store(p + 28, y3);
+        }
+        for (; k < K; k++, p += NR) {
             p[0] = r0[k]; p[1] = r1[k]; p[2] = r2[k]; p[3] = r3[k];
             p[4] = r4[k]; p[5] = r5[k]; p[6] = r6[k]; p[7] = r7[k];
         }

@@ -20,6 +20,13 @@ static inline v4 v4_sub(v4 a, v4 b) { return wasm_f32x4_sub(a, b); }
 static inline v4 v4_mul(v4 a, v4 b) { return wasm_f32x4_mul(a, b); }
 static inline v4 v4_max(v4 a, v4 b) { return wasm_f32x4_pmax(a, b); } /* b < a ? a : b */
 static inline v4 v4_where_pos(v4 t, v4 x) { return wasm_v128_and(x, wasm_f32x4_gt(t, wasm_f32x4_splat(0.0f))); }
+/* rows r0..r3 become columns: r_i[j] <- r_j[i] */
+static inline void v4_transpose(v4 *r0, v4 *r1, v4 *r2, v4 *r3) {
+    v4 t0 = wasm_i32x4_shuffle(*r0, *r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(*r2, *r3, 0, 4, 1, 5);
+    v4 t2 = wasm_i32x4_shuffle(*r0, *r1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(*r2, *r3, 2, 6, 3, 7);
+    *r0 = wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5); *r1 = wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7);
+    *r2 = wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5); *r3 = wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7);
+}
 #elif defined(__SSE2__)
 #include <emmintrin.h>
 typedef __m128 v4;
@@ -32,6 +39,7 @@ static inline v4 v4_sub(v4 a, v4 b) { return _mm_sub_ps(a, b); }
 static inline v4 v4_mul(v4 a, v4 b) { return _mm_mul_ps(a, b); }
 static inline v4 v4_max(v4 a, v4 b) { return _mm_max_ps(b, a); } /* b > a ? b : a, same as pmax */
 static inline v4 v4_where_pos(v4 t, v4 x) { return _mm_and_ps(x, _mm_cmpgt_ps(t, _mm_setzero_ps())); }
+static inline void v4_transpose(v4 *r0, v4 *r1, v4 *r2, v4 *r3) { _MM_TRANSPOSE4_PS(*r0, *r1, *r2, *r3); }
 #else
 typedef struct { float f[4]; } v4;
 #define V4_SIMD 0
@@ -43,6 +51,11 @@ static inline v4 v4_sub(v4 a, v4 b) { for (int i = 0; i < 4; i++) a.f[i] -= b.f[
 static inline v4 v4_mul(v4 a, v4 b) { for (int i = 0; i < 4; i++) a.f[i] *= b.f[i]; return a; }
 static inline v4 v4_max(v4 a, v4 b) { for (int i = 0; i < 4; i++) a.f[i] = a.f[i] < b.f[i] ? b.f[i] : a.f[i]; return a; }
 static inline v4 v4_where_pos(v4 t, v4 x) { for (int i = 0; i < 4; i++) x.f[i] = t.f[i] > 0.0f ? x.f[i] : 0.0f; return x; }
+static inline void v4_transpose(v4 *r0, v4 *r1, v4 *r2, v4 *r3) {
+    v4 *r[4] = {r0, r1, r2, r3};
+    for (int i = 0; i < 4; i++)
+        for (int j = i + 1; j < 4; j++) { float t = r[i]->f[j]; r[i]->f[j] = r[j]->f[i]; r[j]->f[i] = t; }
+}
 #endif
 
 #endif

@@ -117,6 +117,23 @@ function gemmWasm(x, [M, N, K, form]) {
   return stats(t.map((ms) => (2 * M * N * K * reps) / ms / 1e6));
 }
 
+// The GEMM and the peak loop timed alternately, round by round (this machine's speed drifts
+// between the peak section and the GEMM section): the median of the per-round ratios.
+function gemmOfPeakPaired(x, [M, N, K, form], chains) {
+  x.bench_gemm_setup(M, N, K);
+  const reps = Math.max(1, Math.round(3e8 / (2 * M * N * K)));
+  const iters = 1e7;
+  const peakFlops = x.bench_peak(chains, iters);
+  x.bench_gemm(form, reps);
+  const ratios = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const [tp] = timeRounds(() => x.bench_peak(chains, iters), 1, 0);
+    const [tg] = timeRounds(() => x.bench_gemm(form, reps), 1, 0);
+    ratios.push(((2 * M * N * K * reps) / tg) / (peakFlops / tp));
+  }
+  return stats(ratios);
+}
+
 function gemmNative([M, N, K, form]) {
   const reps = Math.max(1, Math.round(3e8 / (2 * M * N * K)));
   const t = nativeRun(['gemm', M, N, K, form, reps, ROUNDS]);
@@ -242,14 +259,19 @@ for (const [k, v] of Object.entries(result.peak.simd))
   log(`  ${k.padEnd(10)} wasm SIMD ${fmt(v.median, 1).padStart(6)}   native SSE2 ${fmt(result.peak.native[k].median, 1).padStart(6)}`);
 PEAK = bestPeak(result.peak.simd);
 result.peak.simdBest = PEAK;
+// the loop of the best peak, timed again beside each GEMM (gemmOfPeakPaired)
+const PEAK_KEY = Object.entries(result.peak.simd).sort((a, b) => b[1].median - a[1].median)[0][0];
+const PEAK_CHAIN = PEAK_KEY === 'kernel4x8' ? 9 : Number(PEAK_KEY.slice('chains'.length));
 log(`  measured wasm SIMD peak (best of the above): ${fmt(PEAK, 1)} GFLOP/s\n`);
 
 log('== GEMM (GFLOP/s: median [min-max]; % of the wasm SIMD peak)');
 for (const shape of GEMM_SHAPES) {
   const [M, N, K, form, what] = shape;
   const w = gemmWasm(simd, shape), sc = gemmWasm(scalar, shape), nat = gemmNative(shape);
-  result.gemm.push({ M, N, K, form: FORM[form], what, simd: w, scalar: sc, native: nat, ofPeak: w.median / PEAK });
+  const paired = gemmOfPeakPaired(simd, shape, PEAK_CHAIN);
+  result.gemm.push({ M, N, K, form: FORM[form], what, simd: w, scalar: sc, native: nat, ofPeak: w.median / PEAK, ofPeakPaired: paired });
   log(`  ${FORM[form].padEnd(10)} ${`${M}x${N}x${K}`.padEnd(12)} SIMD ${fmt(w.median, 1)} [${fmt(w.min, 1)}-${fmt(w.max, 1)}] ${(100 * w.median / PEAK).toFixed(0)}%` +
+      ` (paired ${(100 * paired.median).toFixed(0)}% [${(100 * paired.min).toFixed(0)}-${(100 * paired.max).toFixed(0)}])` +
       `  scalar ${fmt(sc.median, 1)}  native ${fmt(nat.median, 1)}   ${what}`);
 }
 log('');
@@ -316,7 +338,8 @@ for (const w of FULL ? WORKLOADS : [])
     }
   }
 for (const g of result.gemm.filter((g) => g.what.startsWith('W3')))
-  target(`GEMM ${g.form} ${g.M}x${g.N}x${g.K}: % of wasm SIMD peak`, g.ofPeak, '>= 90%', g.ofPeak >= 0.9, `${fmt(g.simd.median, 1)} of ${fmt(PEAK, 1)} GFLOP/s`);
+  target(`GEMM ${g.form} ${g.M}x${g.N}x${g.K}: % of wasm SIMD peak`, g.ofPeakPaired.median, '>= 90%', g.ofPeakPaired.median >= 0.9,
+    `paired with the peak loop round by round; against the peak section: ${(100 * g.ofPeak).toFixed(1)}% (${fmt(g.simd.median, 1)} of ${fmt(PEAK, 1)} GFLOP/s)`);
 for (const [key, c] of Object.entries(result.compare)) {
   const r = c.compare.median / c.refStep.median;
   target(`${key}: compare step / reference step`, r, '<= 2.3x', r <= 2.3);

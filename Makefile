@@ -53,8 +53,22 @@ $(BUILD)/native/%: tests/c/%.c $(CORE_SRC) $(CORE_HDR) tests/c/check.h
 
 test: deps all test-c test-node fuzz test-browser ## everything: C (sanitizers), Node, fuzzing, browser
 
-test-c: $(C_TESTS)
+# The same C unit tests as WebAssembly (WASI commands run by Node), in the SIMD and the scalar
+# build: the core's wasm_simd128.h paths and its plain 4-lane fallbacks, which the native
+# (SSE2) binaries do not run. Same flags as the shipped modules.
+C_TESTS_WASM := $(foreach b,simd scalar,$(patsubst tests/c/%.c,$(BUILD)/ctest-wasm/$(b)/%.wasm,$(wildcard tests/c/test_*.c)))
+WASM_TEST_FLAGS := -O3 -fno-slp-vectorize -std=c11 -ffp-contract=off -fno-math-errno -sSTANDALONE_WASM \
+           -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=1GB -sTOTAL_STACK=1MB -Icore
+$(BUILD)/ctest-wasm/simd/%.wasm: tests/c/%.c $(CORE_SRC) $(CORE_HDR) tests/c/check.h
+	@mkdir -p $(dir $@)
+	$(EMCC) $(WASM_TEST_FLAGS) -msimd128 $< $(CORE_SRC) -o $@
+$(BUILD)/ctest-wasm/scalar/%.wasm: tests/c/%.c $(CORE_SRC) $(CORE_HDR) tests/c/check.h
+	@mkdir -p $(dir $@)
+	$(EMCC) $(WASM_TEST_FLAGS) $< $(CORE_SRC) -o $@
+
+test-c: $(C_TESTS) $(C_TESTS_WASM) ## C unit tests: native with ASan+UBSan, then as SIMD and scalar wasm
 	@set -e; for t in $(C_TESTS); do echo "== $$t"; ./$$t; done
+	@set -e; for t in $(C_TESTS_WASM); do echo "== $$t"; node --no-warnings tests/c/run-wasm.mjs $$t; done
 
 test-node: wasm
 	node --test $(wildcard tests/node/*.test.mjs)

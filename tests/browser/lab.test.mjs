@@ -48,6 +48,11 @@ test('mean reduction without correction at k=4: the verdict says the gradient is
       diff: { gradients: 20, parameters: 20 },
       ratio: { 'norm ratio': 20, 'same size (1)': 20 },
     });
+    // The plots (made in tasks of their own after the page's first frame) hold those points:
+    // each legend reads the newest step, 20.
+    await page.waitForFunction(() => document.querySelectorAll('figure.chart canvas').length === 3);
+    const newest = await page.$$eval('figure.chart', (figures) => figures.map((f) => f.querySelector('.u-legend .u-series .u-value')?.textContent));
+    assert.deepEqual(newest, ['20', '20', '20']);
     assert.equal(p.step, '1 / 20 · first difference', 'the table opens at the first differing step');
     await screenshot(page, 'desktop-mean-unscaled');
     await page.evaluate(() => window.scrollTo(0, 0));

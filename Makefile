@@ -68,7 +68,7 @@ $(BUILD)/ctest-wasm/scalar/%.wasm: tests/c/%.c $(CORE_SRC) $(CORE_HDR) tests/c/c
 
 test-c: $(C_TESTS) $(C_TESTS_WASM) ## C unit tests: native with ASan+UBSan, then as SIMD and scalar wasm
 	@set -e; for t in $(C_TESTS); do echo "== $$t"; ./$$t; done
-	@set -e; for t in $(C_TESTS_WASM); do echo "== $$t"; node --no-warnings tests/c/run-wasm.mjs $$t; done
+	@set -e; for t in $(C_TESTS_WASM); do echo "== $$t"; node tests/c/run-wasm.mjs $$t; done
 
 test-node: wasm
 	node --test $(wildcard tests/node/*.test.mjs)

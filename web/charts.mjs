@@ -172,6 +172,15 @@ export function createCharts(root) {
   const charts = [];
   let frame = 0;
 
+  const resize = () => {
+    for (const c of charts) {
+      if (!c.plot) continue;
+      const w = Math.max(240, Math.floor(c.host.clientWidth));
+      if (w && w !== c.plot.width) c.plot.setSize({ width: w, height: 220 });
+    }
+  };
+  const observer = new ResizeObserver(resize);
+
   // uPlot takes ~20 ms per chart to set up (fonts, axes, a layout): done at once with the rest
   // of the page's start, that made one long task of ~100 ms. The figures and their data exist
   // at once; each plot is made in a task of its own after the first frame, or when needed.
@@ -179,7 +188,7 @@ export function createCharts(root) {
     if (c.plot) return c.plot;
     const width = Math.max(260, c.host.clientWidth || root.clientWidth || 600);
     c.plot = makePlot(c.spec, c.host, width, c.data, c.raws);
-    c.plot.setData(c.data);
+    c.plot.setLegend(); // the read-out of the newest step, if points came before the plot
     observer.observe(c.host);
     return c.plot;
   };
@@ -230,15 +239,6 @@ export function createCharts(root) {
   const schedule = () => {
     if (!frame) frame = requestAnimationFrame(draw);
   };
-
-  const resize = () => {
-    for (const c of charts) {
-      if (!c.plot) continue;
-      const w = Math.max(240, Math.floor(c.host.clientWidth));
-      if (w && w !== c.plot.width) c.plot.setSize({ width: w, height: 220 });
-    }
-  };
-  const observer = new ResizeObserver(resize);
 
   return {
     reset() {

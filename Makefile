@@ -9,16 +9,19 @@ BUILD   := build
 CORE_SRC := $(sort $(wildcard core/*.c))
 CORE_HDR := $(wildcard core/*.h)
 # Determinism: no fast-math, no contraction into FMA, the core's own transcendental functions.
-CFLAGS_COMMON := -std=c11 -O2 -Wall -Wextra -Wno-unused-parameter -ffp-contract=off -fno-math-errno
-NATIVE_CFLAGS := $(CFLAGS_COMMON) -msse2 -g
-SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-# The functions the wasm module exports: listed once, as data.
-EXPORTS := $(shell tr '\n' ' ' < wasm/exports.txt 2>/dev/null | sed 's/ *$$//; s/ /,/g')
+# Every build of the core (native, the three wasm builds, fuzzing, benchmarks) uses these.
+DETERMINISM := -std=c11 -ffp-contract=off -fno-math-errno
 # -fno-slp-vectorize: Emscripten 3.1.6's SLP vectoriser miscompiles the splitmix64 loop of
 # al_rng_normal under -msimd128 (the SIMD build drew a different sequence than the scalar
 # one; caught by tests/node/determinism.test.mjs). The core's SIMD is explicit, so nothing
 # is lost.
-EMFLAGS := -O3 -fno-slp-vectorize -std=c11 -ffp-contract=off -fno-math-errno --no-entry -sSTANDALONE_WASM \
+WASM_DETERMINISM := $(DETERMINISM) -fno-slp-vectorize
+CFLAGS_COMMON := $(DETERMINISM) -O2 -Wall -Wextra -Wno-unused-parameter
+NATIVE_CFLAGS := $(CFLAGS_COMMON) -msse2 -g
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# The functions the wasm module exports: listed once, as data.
+EXPORTS := $(shell tr '\n' ' ' < wasm/exports.txt 2>/dev/null | sed 's/ *$$//; s/ /,/g')
+EMFLAGS := -O3 $(WASM_DETERMINISM) --no-entry -sSTANDALONE_WASM \
            -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=4MB -sMAXIMUM_MEMORY=1GB -sTOTAL_STACK=1MB \
            -sEXPORTED_FUNCTIONS=$(EXPORTS) -sERROR_ON_UNDEFINED_SYMBOLS=1
 export NODE_PATH := /usr/share/nodejs
@@ -57,7 +60,7 @@ test: deps all test-c test-node fuzz test-browser ## everything: C (sanitizers),
 # build: the core's wasm_simd128.h paths and its plain 4-lane fallbacks, which the native
 # (SSE2) binaries do not run. Same flags as the shipped modules.
 C_TESTS_WASM := $(foreach b,simd scalar,$(patsubst tests/c/%.c,$(BUILD)/ctest-wasm/$(b)/%.wasm,$(wildcard tests/c/test_*.c)))
-WASM_TEST_FLAGS := -O3 -fno-slp-vectorize -std=c11 -ffp-contract=off -fno-math-errno -sSTANDALONE_WASM \
+WASM_TEST_FLAGS := -O3 $(WASM_DETERMINISM) -sSTANDALONE_WASM \
            -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=1GB -sTOTAL_STACK=1MB -Icore
 $(BUILD)/ctest-wasm/simd/%.wasm: tests/c/%.c $(CORE_SRC) $(CORE_HDR) tests/c/check.h
 	@mkdir -p $(dir $@)
@@ -80,7 +83,7 @@ test-browser: wasm
 # (60 s in all, the CI budget). New inputs go to build/fuzz/corpus-* (keep build/fuzz/ between
 # CI runs); `make fuzz-merge` minimises them into the repo corpus tests/c/corpus/{api,config}.
 FUZZ_SECONDS ?= 30
-FUZZ_FLAGS := -g -O1 -std=c11 -ffp-contract=off -fno-math-errno -fsanitize=fuzzer,address,undefined
+FUZZ_FLAGS := -g -O1 $(DETERMINISM) -fsanitize=fuzzer,address,undefined
 fuzz: ## run both fuzzers for FUZZ_SECONDS each (default 30)
 	@mkdir -p $(BUILD)/fuzz
 	clang $(FUZZ_FLAGS) -Icore tests/c/fuzz_api.c $(CORE_SRC) -lm -o $(BUILD)/fuzz/fuzz_api
@@ -114,7 +117,7 @@ dist: deps wasm ## the single-file lab: dist/accumlab.html
 # ---- benchmarks (bench/, BENCHMARKS.md) ----
 # bench_step.c drives the core's internal API; built three ways from the same C: SIMD wasm,
 # scalar wasm, and native (gcc -O2 -msse2 -ffp-contract=off: 128-bit vectors, no FMA).
-BENCH_EMFLAGS := -O3 -fno-slp-vectorize -std=c11 -ffp-contract=off -fno-math-errno --no-entry -sSTANDALONE_WASM \
+BENCH_EMFLAGS := -O3 $(WASM_DETERMINISM) --no-entry -sSTANDALONE_WASM \
            -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=16MB -sMAXIMUM_MEMORY=1GB -sTOTAL_STACK=1MB -sERROR_ON_UNDEFINED_SYMBOLS=1
 BENCH_BINS := $(BUILD)/bench/bench.wasm $(BUILD)/bench/bench-scalar.wasm $(BUILD)/bench/bench_native
 bench-build: $(BENCH_BINS)
@@ -126,7 +129,7 @@ $(BUILD)/bench/bench-scalar.wasm: bench/bench_step.c $(CORE_SRC) $(CORE_HDR)
 	$(EMCC) $(BENCH_EMFLAGS) bench/bench_step.c $(CORE_SRC) -o $@
 $(BUILD)/bench/bench_native: bench/bench_native.c bench/bench_step.c $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -O2 -msse2 -ffp-contract=off -fno-math-errno -Icore bench/bench_native.c bench/bench_step.c $(CORE_SRC) -lm -o $@
+	$(CC) $(DETERMINISM) -O2 -msse2 -Icore bench/bench_native.c bench/bench_step.c $(CORE_SRC) -lm -o $@
 bench: wasm $(BENCH_BINS) ## speed: accumlab (SIMD, scalar, native) vs tfjs; writes build/bench/result.json
 	node bench/run.mjs
 bench-browser: wasm ## time typical lab configs in headless Chromium, then every preset through the page

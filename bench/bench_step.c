@@ -219,7 +219,7 @@ EXPORT double bench_step(int n) {
         S = al_loss_forward_backward(sDy, sActs.scratch, y, sT, 0, AL_LOSS_CROSS_ENTROPY,
                                      1.0f / (float)sB, sB, OUT, 1);
         al_model_backward(sGrads, &sActs, sDy, sX, sParams, &sM, sB);
-        al_optim_step(sParams, sGrads, &sOpt, &sCfg, sCfg.optimizer.lr, sM.P);
+        al_optim_step(sParams, sGrads, &sOpt, &sCfg.optimizer, sCfg.optimizer.lr, sM.P);
     }
     return S / sB;
 }
@@ -241,7 +241,7 @@ EXPORT double bench_accum_step(int n, int k) {
                                          1.0f / (float)sB, m, OUT, 1);
             al_model_backward(sGrads, &sActs, sDy, x, sParams, &sM, m);
         }
-        al_optim_step(sParams, sGrads, &sOpt, &sCfg, sCfg.optimizer.lr, sM.P);
+        al_optim_step(sParams, sGrads, &sOpt, &sCfg.optimizer, sCfg.optimizer.lr, sM.P);
     }
     return S;
 }

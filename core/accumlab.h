@@ -104,6 +104,24 @@ const float *al_experiment_vector(const al_experiment *e, int which);
 void al_experiment_verdict(const al_experiment *e, al_verdict *v);
 void al_experiment_free(al_experiment *e);
 
+/* The experiment's effective config as JSON (every field of the schema, every default and
+ * derived value settled: loss, model.sizes, optimizer.lr, schedule.tMax, data.n) into buf;
+ * returns the length the text needs (call with cap 0 to ask). */
+long al_experiment_config_json(const al_experiment *e, char *buf, long cap);
+
+/* The causes a config implies when the runs differ, predicted without running (what the
+ * run's verdict names, from the config alone: an uneven group if the data does not split
+ * into whole groups, unequal target counts with a mask, clipping of partial sums, a schedule
+ * stepped per micro-batch). Returns AL_OK with the AL_CAUSE_* flags, or the config's error. */
+int al_config_causes(const char *json, size_t len, int32_t *causes, al_error *err);
+/* The i-th cause (0..al_cause_count()-1, in the order they are explained): its id and bit. */
+int al_cause_count(void);
+const char *al_cause_id(int i, int *bit);
+
+/* Everything a binding reads: the config schema, the record/verdict/error layouts, cause
+ * ids and bits, category names, datasets, limits; JSON into buf, returns the length needed. */
+long al_contract_json(char *buf, long cap);
+
 /* Compares two vectors (used by the experiment; exposed for tests). */
 void al_compare(al_metrics *out, const float *a, const float *b, long n, double rtol, double atol);
 

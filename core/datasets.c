@@ -14,7 +14,7 @@
 #include "datasets.h"
 
 #include <stddef.h>
-#include "config.h"   /* AL_MAX_SAMPLES */
+#include "settings.h"   /* AL_MAX_SAMPLES */
 #include "mathfn.h"
 #include "rng.h"
 

@@ -9,7 +9,7 @@
 #ifndef ACCUMLAB_LAYERS_H
 #define ACCUMLAB_LAYERS_H
 
-#include "config.h"
+#include "settings.h"
 
 #define AL_NORM_EPS 1e-5f
 #define AL_BN_MOMENTUM 0.1f

@@ -9,7 +9,7 @@
 #ifndef ACCUMLAB_LOSSES_H
 #define ACCUMLAB_LOSSES_H
 
-#include "config.h"
+#include "settings.h"
 
 /* Number of valid target values in the batch: Σ mask, or B·T without a mask. */
 double al_loss_count(const float *mask, int B, int T);

@@ -8,7 +8,7 @@
 #ifndef ACCUMLAB_MODEL_H
 #define ACCUMLAB_MODEL_H
 
-#include "config.h"
+#include "settings.h"
 #include "rng.h"
 
 typedef struct {

@@ -11,10 +11,10 @@ static double powi(double x, long n) {
     return r;
 }
 
-static void sgd_step(float *p, const float *grad, al_optim_state *st, const al_config *c, float lr, long P) {
-    float wd = (float)c->optimizer.weight_decay, mom = (float)c->optimizer.momentum;
-    float damp = 1.0f - (float)c->optimizer.dampening;
-    int first = st->t == 0, nesterov = c->optimizer.nesterov;
+static void sgd_step(float *p, const float *grad, al_optim_state *st, const al_optimizer_settings *o, float lr, long P) {
+    float wd = (float)o->weight_decay, mom = (float)o->momentum;
+    float damp = 1.0f - (float)o->dampening;
+    int first = st->t == 0, nesterov = o->nesterov;
     for (long i = 0; i < P; i++) {
         float g = grad[i];
         if (wd != 0.0f) g = g + wd * p[i];                         /* d_p.add(param, alpha=wd) */
@@ -27,15 +27,15 @@ static void sgd_step(float *p, const float *grad, al_optim_state *st, const al_c
     }
 }
 
-static void adam_step(float *p, const float *grad, al_optim_state *st, const al_config *c, double lr, long P) {
-    double b1 = c->optimizer.beta1, b2 = c->optimizer.beta2;
+static void adam_step(float *p, const float *grad, al_optim_state *st, const al_optimizer_settings *o, double lr, long P) {
+    double b1 = o->beta1, b2 = o->beta2;
     long t = st->t + 1;
     double bc1 = 1.0 - powi(b1, t), bc2 = 1.0 - powi(b2, t);
     float step_size = (float)(lr / bc1), bc2_sqrt = (float)sqrt(bc2);
-    float eps = (float)c->optimizer.eps, wd = (float)c->optimizer.weight_decay;
+    float eps = (float)o->eps, wd = (float)o->weight_decay;
     float w1 = (float)(1.0 - b1), fb2 = (float)b2, w2 = (float)(1.0 - b2);
-    int decoupled = c->optimizer.name == AL_OPT_ADAMW;
-    float decay = (float)(1.0 - lr * c->optimizer.weight_decay);
+    int decoupled = o->name == AL_OPT_ADAMW;
+    float decay = (float)(1.0 - lr * o->weight_decay);
     for (long i = 0; i < P; i++) {
         float g = grad[i];
         if (decoupled) p[i] = p[i] * decay;                        /* param.mul_(1 - lr·wd) */
@@ -49,23 +49,24 @@ static void adam_step(float *p, const float *grad, al_optim_state *st, const al_
     }
 }
 
-void al_optim_step(float *params, const float *grads, al_optim_state *st, const al_config *c,
+void al_optim_step(float *params, const float *grads, al_optim_state *st, const al_optimizer_settings *o,
                    double lr, long P) {
-    if (c->optimizer.name == AL_OPT_SGD) sgd_step(params, grads, st, c, (float)lr, P);
-    else adam_step(params, grads, st, c, lr, P);
+    if (o->name == AL_OPT_SGD) sgd_step(params, grads, st, o, (float)lr, P);
+    else adam_step(params, grads, st, o, lr, P);
     st->t++;
 }
 
-double al_schedule_lr(const al_config *c, double base_lr, long t, int t_max) {
-    switch (c->schedule.name) {
+double al_schedule_lr(const al_schedule_settings *s, double base_lr, long t) {
+    int t_max = s->t_max;
+    switch (s->name) {
     case AL_SCHED_STEP:
-        return base_lr * powi(c->schedule.gamma, t / c->schedule.step_size);
+        return base_lr * powi(s->gamma, t / s->step_size);
     case AL_SCHED_COSINE: {
-        double eta_min = c->schedule.eta_min;
+        double eta_min = s->eta_min;
         return eta_min + (base_lr - eta_min) * (1.0 + am_cospi((double)t / t_max)) / 2.0;
     }
     case AL_SCHED_WARMUP: {
-        double f = (double)(t + 1) / c->schedule.warmup_steps;
+        double f = (double)(t + 1) / s->warmup_steps;
         return base_lr * (f < 1.0 ? f : 1.0);
     }
     default: return base_lr;

@@ -6,7 +6,7 @@
 #ifndef ACCUMLAB_OPTIM_H
 #define ACCUMLAB_OPTIM_H
 
-#include "config.h"
+#include "settings.h"
 
 typedef struct {
     float *buf1;  /* (P) sgd: momentum_buffer; adam(w): exp_avg */
@@ -15,13 +15,13 @@ typedef struct {
 } al_optim_state;
 
 /* One optimizer.step() with learning rate lr (the scheduler's value, already scaled). */
-void al_optim_step(float *params, const float *grads, al_optim_state *st, const al_config *c,
+void al_optim_step(float *params, const float *grads, al_optim_state *st, const al_optimizer_settings *o,
                    double lr, long P);
 
 /* Learning rate after t scheduler.step() calls (PyTorch closed forms):
  * constant lr; step lr·gamma^⌊t/stepSize⌋; cosine etaMin + (lr-etaMin)(1+cos(π t/tMax))/2;
- * warmup lr·min(1, (t+1)/warmupSteps) (LambdaLR with a linear ramp). */
-double al_schedule_lr(const al_config *c, double base_lr, long t, int t_max);
+ * warmup lr·min(1, (t+1)/warmupSteps) (LambdaLR with a linear ramp). tMax: s->t_max (>= 1). */
+double al_schedule_lr(const al_schedule_settings *s, double base_lr, long t);
 
 /* clip_grad_norm_(max_norm): total L2 norm over all P gradients; if it exceeds max_norm,
  * multiplies by max_norm / (norm + 1e-6). Returns the norm before clipping. */

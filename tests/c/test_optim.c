@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "config.h"
 #include "optim.h"
 #include "rng.h"
 
@@ -94,7 +95,7 @@ static double run_against_ref(const opt_spec *o, const opt_spec *ref_o, double *
         grads_of_step(g, step);
         float before[P];
         memcpy(before, p, sizeof p);
-        al_optim_step(p, g, &st, &c, o->lr, P);
+        al_optim_step(p, g, &st, &c.optimizer, o->lr, P);
         ref_step(&s, g, ref_o);
         for (int i = 0; i < P; i++) {
             double e = fabs(p[i] - s.p[i]) / (1 + fabs(s.p[i]));
@@ -143,7 +144,7 @@ TEST(sgd_plain_is_p_minus_lr_g) {
     for (int i = 0; i < P; i++) p[i] = 0.1f * (float)i - 0.3f;
     grads_of_step(g, 0);
     for (int i = 0; i < P; i++) want[i] = p[i] + (-0.1f) * g[i];
-    al_optim_step(p, g, &st, &c, 0.1, P);
+    al_optim_step(p, g, &st, &c.optimizer, 0.1, P);
     CHECK(memcmp(p, want, sizeof p) == 0, "plain sgd bits");
 }
 
@@ -179,7 +180,7 @@ TEST(sgd_weight_decay_is_added_to_the_gradient) {
     config_of(&c, &o);
     float p = 0.5f, g = 1.0f;
     al_optim_state st = {0, 0, 0};
-    al_optim_step(&p, &g, &st, &c, 0.1, 1);
+    al_optim_step(&p, &g, &st, &c.optimizer, 0.1, 1);
     CHECK_CLOSE(p, 0.395, 1e-7);
 }
 
@@ -197,7 +198,7 @@ TEST(adam_uses_bias_corrected_moments_and_eps_outside_the_root) {
     float p[P] = {0}, g[P], b1[P] = {0}, b2[P] = {0};
     al_optim_state st = {b1, b2, 0};
     grads_of_step(g, 0);
-    al_optim_step(p, g, &st, &c, 0.01, P);
+    al_optim_step(p, g, &st, &c.optimizer, 0.01, P);
     for (int i = 0; i < P; i++)
         if (fabsf(g[i]) > 1e-3f) CHECK_CLOSE(p[i], g[i] > 0 ? -0.01 : 0.01, 1e-8);
     CHECK(p[3] == 0.0f, "zero gradient, no move: %g", p[3]);
@@ -220,7 +221,7 @@ TEST(adamw_decays_parameters_before_the_adam_update) {
     config_of(&c, &o);
     float p = 0.8f, g = 0.0f, b1 = 0, b2 = 0;
     al_optim_state st = {&b1, &b2, 0};
-    al_optim_step(&p, &g, &st, &c, 0.05, 1);
+    al_optim_step(&p, &g, &st, &c.optimizer, 0.05, 1);
     CHECK_CLOSE(p, 0.8 * (1 - 0.05 * 0.1), 1e-7);
 }
 
@@ -229,30 +230,31 @@ TEST(adamw_decays_parameters_before_the_adam_update) {
 TEST(schedules_follow_pytorch_closed_forms) {
     al_config c;
     al_config_defaults(&c);
-    for (long t = 0; t <= 10; t++) CHECK(al_schedule_lr(&c, 0.1, t, 10) == 0.1, "constant at t %ld", t);
+    c.schedule.t_max = 10;
+    for (long t = 0; t <= 10; t++) CHECK(al_schedule_lr(&c.schedule, 0.1, t) == 0.1, "constant at t %ld", t);
 
     c.schedule.name = AL_SCHED_STEP;
     c.schedule.step_size = 3;
     c.schedule.gamma = 0.5;
     const double step_want[11] = {1, 1, 1, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.125, 0.125};
     for (long t = 0; t <= 10; t++) {
-        double lr = al_schedule_lr(&c, 0.1, t, 10);
+        double lr = al_schedule_lr(&c.schedule, 0.1, t);
         CHECK(lr == 0.1 * step_want[t], "step at t %ld: %.17g, want %.17g", t, lr, 0.1 * step_want[t]);
     }
 
     c.schedule.name = AL_SCHED_COSINE;
     c.schedule.eta_min = 0.01;
     c.schedule.t_max = 10;
-    CHECK_CLOSE(al_schedule_lr(&c, 0.1, 0, 10), 0.1, 1e-15);
-    CHECK_CLOSE(al_schedule_lr(&c, 0.1, 5, 10), 0.055, 1e-15);
-    CHECK_CLOSE(al_schedule_lr(&c, 0.1, 10, 10), 0.01, 1e-15);
+    CHECK_CLOSE(al_schedule_lr(&c.schedule, 0.1, 0), 0.1, 1e-15);
+    CHECK_CLOSE(al_schedule_lr(&c.schedule, 0.1, 5), 0.055, 1e-15);
+    CHECK_CLOSE(al_schedule_lr(&c.schedule, 0.1, 10), 0.01, 1e-15);
     for (long t = 0; t <= 10; t++) /* every t: etaMin + (lr - etaMin)(1 + cos(πt/T))/2 */
-        CHECK_CLOSE(al_schedule_lr(&c, 0.1, t, 10), 0.01 + 0.09 * (1 + cos(acos(-1.0) * (double)t / 10)) / 2, 1e-15);
+        CHECK_CLOSE(al_schedule_lr(&c.schedule, 0.1, t), 0.01 + 0.09 * (1 + cos(acos(-1.0) * (double)t / 10)) / 2, 1e-15);
 
     c.schedule.name = AL_SCHED_WARMUP;
     c.schedule.warmup_steps = 4;
     const double warm_want[7] = {0.25, 0.5, 0.75, 1, 1, 1, 1};
-    for (long t = 0; t < 7; t++) CHECK_CLOSE(al_schedule_lr(&c, 0.1, t, 10), 0.1 * warm_want[t], 1e-17);
+    for (long t = 0; t < 7; t++) CHECK_CLOSE(al_schedule_lr(&c.schedule, 0.1, t), 0.1 * warm_want[t], 1e-17);
 }
 
 /* ---- clipping -------------------------------------------------------------------------------- */

@@ -1,0 +1,85 @@
+/* core/experiment_internal.h — the experiment's state, shared by its three parts:
+ * batches.c (data, epochs, groups), experiment.c (creation and the step) and verdict.c
+ * (categories, causes, the verdict). Not part of the public API (accumlab.h).
+ *
+ * Sizes: N samples, IN inputs, T target values per sample, OUT outputs, P parameters,
+ * m micro-batch, k accumulation steps, G = m·k samples per optimizer step (fewer in an
+ * uneven last group).
+ */
+#ifndef ACCUMLAB_EXPERIMENT_INTERNAL_H
+#define ACCUMLAB_EXPERIMENT_INTERNAL_H
+
+#include "accumlab.h"
+#include "config.h"
+#include "model.h"
+#include "optim.h"
+#include "rng.h"
+
+typedef struct {
+    float *params;        /* (P) */
+    float *grads;         /* (P) what p.grad holds */
+    al_optim_state opt;
+    float *running;       /* (2·(L-1)·max_width) batchnorm running mean, var */
+    al_rng dropout;       /* this run's own generator, seeded like the other's */
+    long sched_t;         /* scheduler.step() calls so far */
+} al_run;
+
+/* What a run showed that the config alone cannot say (observed), or what the config
+ * makes likely (predicted, al_config_causes). */
+typedef struct {
+    int uneven;           /* a group or micro-batch was smaller than m·k or m */
+    int unequal_counts;   /* micro-batches of a group held different numbers of valid targets */
+    int clip_acc;         /* clipping per micro-batch really clipped */
+    int lr_differ;        /* the runs used different learning rates */
+} al_signs;
+
+/* The data's shape, known before any data is made. */
+typedef struct { int N, IN, raw_T, classes; } al_data_facts;
+
+struct al_experiment {
+    al_config cfg;        /* the effective config: every default and every derived value settled */
+    al_model model;
+    int N, IN, T, OUT, m, k, G, groups_per_epoch, total_steps, step;
+    int label_targets;    /* class data used as an index (cross_entropy) or a 0/1 label (bce, 1 output) */
+    float *x;             /* (N, IN) */
+    float *y;             /* (N, T) */
+    float *mask;          /* (N, T) or NULL */
+    float *raw;           /* (N, raw_T) the targets as given (class indices or values) */
+    float *raw_mask;      /* (N, raw_T) an explicit mask as given, or NULL */
+    int *perm;            /* (N) this epoch's order */
+    long perm_epoch;
+    float *gx, *gy, *gmask; /* (G, IN), (G, T), (G, T): this step's group, gathered */
+    int *gids;            /* (G) dataset index of each sample of the group */
+    float *dy;            /* (G, OUT) */
+    float *init;          /* (P) */
+    al_acts acts;
+    al_run ref, acc;
+    void *arena;
+    /* verdict, built up step by step */
+    al_verdict v;
+    int params_close;     /* the parameters going into the next step are allclose */
+    int first_category;   /* AL_GRADS_* of step 1 */
+    al_signs seen;
+    int saw_grads_off;
+};
+
+/* ---- batches.c ---- */
+void al_data_facts_of(al_data_facts *f, const al_config *c);
+/* Settles loss, model sizes (c->sizes, c->hidden), T and label_targets against the data. */
+int al_fit_model_to_data(al_experiment *e, const al_data_facts *f, al_error *err);
+/* Fills x, y (one-hot where needed), mask, raw and raw_mask from the config. */
+void al_fill_data(al_experiment *e, const al_data_facts *f);
+/* Gathers the group of step s into gx, gy, gmask, gids; returns its size. */
+int al_gather_group(al_experiment *e, long s);
+/* Every group the run will see must have a valid target (a mean over none is 0/0). */
+int al_check_masks(al_experiment *e, al_error *err);
+
+/* ---- verdict.c ---- */
+int al_grad_category(const al_metrics *g, double rtol);
+/* Folds one step's record into the verdict. */
+void al_fold_verdict(al_experiment *e, const al_step_record *rec);
+/* The causes this config (and these signs) explain when the runs differ. hidden_dropout:
+ * hidden layers with dropout > 0. */
+int al_causes_of(const al_config *c, int hidden_dropout, const al_signs *s);
+
+#endif

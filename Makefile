@@ -33,7 +33,11 @@ all: wasm native ## build both wasm modules and the native test binaries
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-wasm: wasm/accumlab.wasm wasm/accumlab-scalar.wasm ## the SIMD and scalar WebAssembly modules
+wasm: wasm/accumlab.wasm wasm/accumlab-scalar.wasm wasm/contract.mjs ## the SIMD and scalar WebAssembly modules, and the contract module
+
+# The core's schema, record layout and cause ids as an ES module, for the page's main thread.
+wasm/contract.mjs: wasm/accumlab-scalar.wasm wasm/tools/write-contract.mjs wasm/accumlab.mjs
+	node wasm/tools/write-contract.mjs $@
 
 wasm/accumlab.wasm: $(CORE_SRC) $(CORE_HDR) wasm/exports.txt
 	$(EMCC) $(EMFLAGS) -msimd128 $(CORE_SRC) -o $@

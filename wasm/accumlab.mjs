@@ -9,16 +9,8 @@
 
 import { describeVerdict } from './verdict.mjs';
 
-const ERROR_CODES = ['ok', 'parse', 'type', 'unknown', 'range', 'shape', 'limit', 'memory', 'state'];
 const AL_OK = 0;
 const AL_DONE = -1;
-const VEC = { init: 0, paramsRef: 1, paramsAcc: 2, gradRef: 3, gradAcc: 4 };
-const METRIC_FIELDS = ['allclose', 'bitwise', 'maxAbsDiff', 'maxRelDiff', 'maxUlp', 'cosine', 'normRatio', 'relNormDiff', 'scale', 'scaledResidual'];
-const RECORD_HEAD = ['step', 'lossRef', 'lossAcc', 'lrRef', 'lrAcc', 'groupSize', 'microBatches', 'gradNormRef', 'gradNormAcc', 'gradCategory'];
-const RECORD_DOUBLES = RECORD_HEAD.length + 2 * METRIC_FIELDS.length;
-const ERROR_BYTES = 4 + 64 + 256;   // struct al_error { int code; char field[64]; char message[256]; }
-const VERDICT_BYTES = 8 * 4 + 8;    // struct al_verdict { int32 x8; double factor; }
-const GRAD_CATEGORIES = ['bitwise', 'rounding', 'scaled', 'different'];
 
 /** An error from the core: `code` names its kind, `field` the config path it concerns. */
 export class AccumLabError extends Error {
@@ -79,15 +71,68 @@ export async function createLab(options = {}) {
   return new Lab(instance.exports, simd);
 }
 
+/** Reads a JSON text the core writes with `write(buf, cap)` (returns the length it needs). */
+function readCoreJSON(x, write) {
+  const n = Number(write(0, 0));
+  const p = x.malloc(n + 1);
+  if (!p) throw new AccumLabError(`out of WebAssembly memory allocating ${n + 1} bytes`, 'memory', '');
+  try {
+    write(p, n + 1);
+    return JSON.parse(new TextDecoder().decode(new Uint8Array(x.memory.buffer, p, n)));
+  } finally {
+    x.free(p);
+  }
+}
+
+/** The core's contract (core/contract.c): schema, layouts, cause ids, names. */
+function readContract(x) {
+  const c = readCoreJSON(x, (p, cap) => x.al_contract_json(p, cap));
+  const sizes = [x.al_sizeof_record(), x.al_sizeof_error(), x.al_sizeof_verdict()];
+  if (sizes[0] !== c.record.bytes || sizes[1] !== c.error.bytes || sizes[2] !== c.verdict.bytes)
+    throw new AccumLabError(`the .wasm's contract does not match its structs (${sizes})`, 'state', '');
+  c.vectorIndex = Object.fromEntries(c.vectors.map((name, i) => [name, i]));
+  return deepFreeze(c);
+}
+
+function deepFreeze(o) {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
 class Lab {
   #x;
   constructor(exports, simd) {
     this.#x = exports;
     this.simd = simd;
     exports._initialize?.();
-    const sizes = [exports.al_sizeof_record(), exports.al_sizeof_error(), exports.al_sizeof_verdict()];
-    if (sizes[0] !== RECORD_DOUBLES * 8 || sizes[1] !== ERROR_BYTES || sizes[2] !== VERDICT_BYTES)
-      throw new AccumLabError(`the .wasm does not match this binding (struct sizes ${sizes})`, 'state', '');
+    /** What the core reads and writes: schema, record layout, cause ids (core/contract.c). */
+    this.contract = readContract(exports);
+    /** Every config field: {path, type, default, min, max, options, doc, ...} (core/schema.c). */
+    this.schema = this.contract.schema;
+  }
+
+  /**
+   * The causes the core names for this config when the runs differ, predicted without
+   * running (al_config_causes): an array of cause ids in the order they are explained.
+   */
+  configCauses(config = {}) {
+    const x = this.#x;
+    const text = encodeConfig(config);
+    const textPtr = mallocOr(x, text.length || 1);
+    const out = mallocOr(x, 4 + this.contract.error.bytes);
+    try {
+      new Uint8Array(x.memory.buffer, textPtr, text.length).set(text);
+      const rc = x.al_config_causes(textPtr, text.length, out, out + 4);
+      if (rc !== AL_OK) throw readError(x, out + 4, this.contract);
+      const bits = new Int32Array(x.memory.buffer, out, 1)[0];
+      return this.contract.causes.filter((c) => bits & c.bit).map((c) => c.id);
+    } finally {
+      x.free(textPtr);
+      x.free(out);
+    }
   }
 
   /** Runs a whole experiment and returns its result. */
@@ -103,8 +148,32 @@ class Lab {
 
   /** Creates an experiment to step through; throws AccumLabError on a bad config. */
   start(config = {}) {
-    return new Run(this.#x, config);
+    return new Run(this.#x, this.contract, config);
   }
+}
+
+function mallocOr(x, n) {
+  const p = x.malloc(n);
+  if (!p) throw new AccumLabError(`out of WebAssembly memory allocating ${n} bytes`, 'memory', '');
+  return p;
+}
+
+/** An al_error at ptr as an AccumLabError. */
+function readError(x, ptr, contract) {
+  const e = contract.error, buf = x.memory.buffer;
+  const code = new Int32Array(buf, ptr + e.code, 1)[0];
+  const text = (off, len) => {
+    const bytes = new Uint8Array(buf, ptr + off, len);
+    return new TextDecoder().decode(bytes.subarray(0, Math.max(0, bytes.indexOf(0))));
+  };
+  return new AccumLabError(text(e.message, e.messageBytes) || 'unknown error', contract.errorCodes[code] ?? `code ${code}`,
+    text(e.field, e.fieldBytes));
+}
+
+function encodeConfig(config) {
+  if (config === null || typeof config !== 'object' || Array.isArray(config))
+    throw new AccumLabError('the config must be an object', 'type', '');
+  return new TextEncoder().encode(jsonOf(config));
 }
 
 function jsonOf(config) {
@@ -117,16 +186,14 @@ function jsonOf(config) {
 }
 
 class Run {
-  #x; #e = 0; #rec = 0; #err = 0; #steps = []; #first = null; #done = false;
-  constructor(exports, config) {
-    if (config === null || typeof config !== 'object' || Array.isArray(config))
-      throw new AccumLabError('the config must be an object', 'type', '');
+  #x; #c; #e = 0; #rec = 0; #err = 0; #steps = []; #first = null; #done = false; #config = null;
+  constructor(exports, contract, config) {
+    const text = encodeConfig(config);
     this.#x = exports;
-    this.config = config;
-    const text = new TextEncoder().encode(jsonOf(config));
+    this.#c = contract;
     const x = exports;
     const textPtr = this.#malloc(text.length || 1);
-    this.#err = this.#malloc(ERROR_BYTES);
+    this.#err = this.#malloc(contract.error.bytes);
     new Uint8Array(x.memory.buffer, textPtr, text.length).set(text);
     this.#e = x.al_experiment_create(textPtr, text.length, this.#err);
     x.free(textPtr);
@@ -136,10 +203,21 @@ class Run {
       this.#err = 0;
       throw error;
     }
-    this.#rec = this.#malloc(RECORD_DOUBLES * 8);
+    this.#rec = this.#malloc(contract.record.bytes);
     this.paramCount = Number(x.al_experiment_param_count(this.#e));
     this.totalSteps = x.al_experiment_total_steps(this.#e);
-    this.initialParams = this.#vector(VEC.init);
+    this.initialParams = this.#vector('init');
+  }
+
+  /**
+   * The effective config, as the core runs it: every field of the schema, with every
+   * default and derived value settled (loss, model.sizes, optimizer.lr, schedule.tMax,
+   * data.n). Read from the core once, on first use, and frozen.
+   */
+  get config() {
+    this.#live();
+    this.#config ??= deepFreeze(readCoreJSON(this.#x, (p, cap) => this.#x.al_experiment_config_json(this.#e, p, cap)));
+    return this.#config;
   }
 
   #malloc(n) {
@@ -149,17 +227,11 @@ class Run {
   }
 
   #error() {
-    const buf = this.#x.memory.buffer;
-    const code = new Int32Array(buf, this.#err, 1)[0];
-    const text = (off, len) => {
-      const bytes = new Uint8Array(buf, this.#err + off, len);
-      return new TextDecoder().decode(bytes.subarray(0, Math.max(0, bytes.indexOf(0))));
-    };
-    return new AccumLabError(text(68, 256) || 'unknown error', ERROR_CODES[code] ?? `code ${code}`, text(4, 64));
+    return readError(this.#x, this.#err, this.#c);
   }
 
-  #vector(which) {
-    const ptr = this.#x.al_experiment_vector(this.#e, which);
+  #vector(name) {
+    const ptr = this.#x.al_experiment_vector(this.#e, this.#c.vectorIndex[name]);
     return new Float32Array(this.#x.memory.buffer, ptr, this.paramCount).slice();
   }
 
@@ -174,11 +246,11 @@ class Run {
     const status = this.#x.al_experiment_step(this.#e, this.#rec, this.#err);
     if (status === AL_DONE) { this.#done = true; return null; }
     if (status !== AL_OK) { this.#done = true; throw this.#error(); }
-    const record = readRecord(new Float64Array(this.#x.memory.buffer, this.#rec, RECORD_DOUBLES));
+    const record = readRecord(new DataView(this.#x.memory.buffer, this.#rec, this.#c.record.bytes), this.#c);
     if (record.step === 1) {
       this.#first = {
-        gradRef: this.#vector(VEC.gradRef), gradAcc: this.#vector(VEC.gradAcc),
-        paramsRef: this.#vector(VEC.paramsRef), paramsAcc: this.#vector(VEC.paramsAcc),
+        gradRef: this.#vector('gradRef'), gradAcc: this.#vector('gradAcc'),
+        paramsRef: this.#vector('paramsRef'), paramsAcc: this.#vector('paramsAcc'),
       };
     }
     this.#steps.push(record);
@@ -191,18 +263,17 @@ class Run {
   /** The verdict over the steps so far. */
   verdict() {
     this.#live();
-    const v = this.#verdictRaw();
-    return describeVerdict(v, this.config, this.#steps);
+    return describeVerdict(this.#verdictRaw(), this.config, this.#steps, this.#c);
   }
 
   #verdictRaw() {
-    const p = this.#malloc(VERDICT_BYTES);
+    const layout = this.#c.verdict;
+    const p = this.#malloc(layout.bytes);
     try {
       this.#x.al_experiment_verdict(this.#e, p);
-      const i = new Int32Array(this.#x.memory.buffer, p, 8);
-      const factor = new Float64Array(this.#x.memory.buffer, p + 32, 1)[0];
-      return { grads: i[0], params: i[1], causes: i[2], stepsDone: i[3], judgedSteps: i[4],
-        divergedStep: i[5], firstDifferentStep: i[6], k: i[7], factor };
+      const view = new DataView(this.#x.memory.buffer, p, layout.bytes);
+      return Object.fromEntries(layout.fields.map((f) => [f.name,
+        f.kind === 'int32' ? view.getInt32(f.offset, true) : view.getFloat64(f.offset, true)]));
     } finally {
       this.#x.free(p);
     }
@@ -212,11 +283,12 @@ class Run {
   result() {
     this.#live();
     return {
+      config: this.config,
       paramCount: this.paramCount,
       initialParams: this.initialParams,
       steps: this.#steps.slice(),
       first: this.#first,
-      final: { paramsRef: this.#vector(VEC.paramsRef), paramsAcc: this.#vector(VEC.paramsAcc) },
+      final: { paramsRef: this.#vector('paramsRef'), paramsAcc: this.#vector('paramsAcc') },
       verdict: this.verdict(),
     };
   }
@@ -231,18 +303,15 @@ class Run {
   }
 }
 
-function readRecord(d) {
+/** A step record by the core's layout: dotted names nest, bools and categories by kind. */
+function readRecord(view, contract) {
   const r = {};
-  RECORD_HEAD.forEach((name, i) => { r[name] = d[i]; });
-  r.gradCategory = GRAD_CATEGORIES[r.gradCategory];
-  const metrics = (offset) => {
-    const m = {};
-    METRIC_FIELDS.forEach((name, i) => { m[name] = d[offset + i]; });
-    m.allclose = m.allclose === 1;
-    m.bitwise = m.bitwise === 1;
-    return m;
-  };
-  r.grad = metrics(RECORD_HEAD.length);
-  r.params = metrics(RECORD_HEAD.length + METRIC_FIELDS.length);
+  for (const { name, offset, kind } of contract.record.fields) {
+    const x = view.getFloat64(offset, true);
+    const value = kind === 'bool' ? x === 1 : kind === 'gradCategory' ? contract.gradCategories[x] : x;
+    const dot = name.indexOf('.');
+    if (dot < 0) r[name] = value;
+    else (r[name.slice(0, dot)] ??= {})[name.slice(dot + 1)] = value;
+  }
   return r;
 }

@@ -1,14 +1,14 @@
 // wasm/checker.mjs — "Check my training loop": a loop described in a few choices, the
 // verdict predicted without running, and the config that runs it.
 //
-// The prediction mirrors the rules by which the core names causes
-// (al_experiment_verdict in core/experiment.c): what the core reads from the config is read
-// from the same choices here; what it observes during a run (clipping that clipped, learning
-// rates that differed, an uneven group, unequal target counts) is what the mapped config
-// makes happen. tests/node/checker.test.mjs runs every combination of choices and checks
-// that the engine names the same causes. Cause texts come from verdict.mjs.
+// The rules are the core's: the choices become an engine config (configFor), and the core
+// names the causes that config implies without running it (al_config_causes, the same rule
+// as the run's verdict; lab.configCauses in JS, the worker's 'causes' request in the page).
+// This module keeps only the questions, the mapping and the words around the answer.
+// tests/node/checker.test.mjs runs every combination of choices and checks that the engine's
+// verdict names the predicted causes. Cause texts come from verdict.mjs.
 
-import { describeVerdict, CAUSE_BITS } from './verdict.mjs';
+import { describeCauses } from './verdict.mjs';
 
 /** The questions, each with its options ([value, label]); the first option is the default. */
 export const CHOICES = [
@@ -88,63 +88,36 @@ export function configFor(choices) {
   return config;
 }
 
-// Cause ids in the order verdict.mjs explains them.
-const ORDER = Object.keys(CAUSE_BITS);
 // Causes that only rescale the accumulated gradient (same direction). In the mapped config
 // the uneven last group is one micro-batch of 4, so dividing it by k only rescales it too.
 const RESCALING_CAUSES = ['mean_unscaled', 'adam_scale', 'sum_scaled', 'uneven_last_group'];
 
 /**
  * True if clipping after accumulation can make this broken loop agree by accident: every
- * cause only rescales the accumulated gradient (not the lr), and clip_grad_norm_ cutting
- * both gradients to max_norm undoes a rescaling.
+ * cause (ids: the core's prediction for configFor(choices)) only rescales the accumulated
+ * gradient (not the lr), and clip_grad_norm_ cutting both gradients to max_norm undoes a rescaling.
  */
-export function clippingCanHide(choices) {
+export function clippingCanHide(choices, ids) {
   const ch = { ...defaultChoices(), ...choices };
-  const ids = predictCauseIds(ch);
   return ch.clipping === 'after' && ch.scaling !== 'lr' && ids.length > 0 && ids.every((id) => RESCALING_CAUSES.includes(id));
 }
 
-/** The cause ids the core names for this loop when the runs differ (al_experiment_verdict). */
-export function predictCauseIds(choices) {
-  const ch = { ...defaultChoices(), ...choices };
-  const mean = ch.reduction === 'mean';
-  const adam = ch.optimizer === 'adam' || ch.optimizer === 'adamw';
-  const decay = ch.optimizer === 'sgd_wd' || ch.optimizer === 'adamw';
-  const ids = new Set();
-  if (mean && ch.scaling === 'none') ids.add('mean_unscaled');
-  if (ch.scaling === 'lr') {
-    if (mean) ids.add('scale_lr');
-    if (decay) ids.add('scale_lr_weight_decay');
-    if (adam) ids.add('scale_lr_adam');
-  }
-  if (adam && mean && ch.scaling === 'none') ids.add('adam_scale');
-  if (!mean && ch.scaling !== 'none') ids.add('sum_scaled');
-  if (ch.dropout === 'stream') ids.add('dropout_stream'); // two dropout layers
-  if (ch.norm === 'batchnorm') ids.add('batchnorm');
-  if (ch.clipping === 'per_micro') ids.add('clip_per_micro_batch');
-  if (ch.scheduler === 'per_micro') ids.add('scheduler_per_micro_batch');
-  if (ch.uneven === 'yes' && mean && ch.scaling !== 'global') ids.add('uneven_last_group');
-  if (ch.targets === 'variable' && mean && ch.scaling !== 'global') ids.add('variable_targets');
-  return ORDER.filter((id) => ids.has(id));
-}
-
 /**
- * The verdict for a loop, without running it:
+ * The verdict for a loop, without running it, from the causes the core predicts for its
+ * config (ids = lab.configCauses(configFor(choices))):
  *   {equivalent: 'yes' | 'updates' | 'no', headline, causes: [{id, title, text}], notes: [string]}
  * 'updates': the gradient is k× by design (lr divided by k, plain SGD) but every update is
  * the big batch's, so training is the same.
  */
-export function checkLoop(choices) {
+export function checkLoop(choices, ids) {
   const ch = { ...defaultChoices(), ...choices };
-  const ids = predictCauseIds(ch);
   const config = configFor(ch);
-  const bits = ids.reduce((b, id) => b | CAUSE_BITS[id], 0);
-  const causes = describeVerdict({ k: K, causes: bits, grads: 0, params: 0, stepsDone: 1 }, config, []).causes;
+  const lr = config.optimizer.lr;
+  const causes = describeCauses(ids, { accumSteps: K, batchSize: M, reduction: ch.reduction, optimizer: { eps: 1e-8, lr } });
   const notes = [];
   const clip = ch.clipping !== 'none';
   const equivalent = ids.length === 0 ? 'yes' : ids.length === 1 && ids[0] === 'scale_lr' && !clip ? 'updates' : 'no';
-  if (clippingCanHide(ch)) {
+  if (clippingCanHide(ch, ids)) {
     notes.push(`Clipping after accumulation can hide this: when clip_grad_norm_ cuts both gradients at every step, both end up with norm max_norm and the runs agree by accident (this run, max_norm ${CLIP}, does). Where it cuts one run and not the other, they differ. Fix the scale; do not rely on clipping.`);
   } else if (clip && ch.scaling === 'lr' && ch.reduction === 'mean') {
     notes.push(`clip_grad_norm_ sees the ${K}× gradient, so it cuts the accumulated run where it would not cut the big batch: lr/${K} then no longer compensates.`);

@@ -1,79 +1,105 @@
 // wasm/verdict.mjs — turns the core's verdict (categories, cause flags, numbers) into words.
-// The core decides; this module only names and explains, with the run's own numbers.
-
-export const GRADS = ['bitwise', 'rounding', 'scaled', 'different'];
-export const PARAMS = ['bitwise', 'rounding', 'different', 'diverged'];
+// The core decides, and owns the cause ids, their bits and order and the category names
+// (core/verdict.c, read through the contract); this module only names and explains, with
+// the run's own numbers and its effective config.
 
 const fmt = (x, digits = 4) => (Number.isFinite(x) ? Number(x.toPrecision(digits)).toString() : String(x));
 
-// Bit flags of al_verdict.causes (core/accumlab.h), in the order they are explained.
-const CAUSES = [
-  [1 << 13, 'diverged', (c) => `training diverged`, (c) => `A loss, gradient or parameter became NaN or infinite at step ${c.divergedStep}; the run stopped there. Lower the learning rate.`],
-  [1 << 0, 'mean_unscaled', (c) => `each micro-batch's mean loss is added ${c.k} times without dividing by ${c.k}`, (c) => `Each micro-batch loss is a mean over its ${c.m} samples and ${c.k} such gradients are added, so the accumulated gradient is ${c.k}× the mean over all ${c.m * c.k} samples (${c.k} × (1/${c.m}) = 1/${c.m * c.k} × ${c.k}). Fix: divide the loss by ${c.k} (correction scale_loss), or use sum reduction, or (plain SGD) divide the learning rate by ${c.k}.`],
-  [1 << 1, 'scale_lr', (c) => `the learning rate, not the loss, is divided by ${c.k}`, (c) => `The learning rate is divided by ${c.k} instead of the loss, so the gradient is ${c.k}× the big batch's by design while the SGD update lr/${c.k} × ${c.k}g = lr·g is the same.`],
-  [1 << 2, 'scale_lr_weight_decay', (c) => `weight decay shrinks with the divided learning rate`, (c) => `Weight decay is applied with the divided learning rate, so it is ${c.k}× weaker in the accumulated run: scaling the lr equals scaling the loss only without weight decay. Fix: scale the loss instead.`],
-  [1 << 3, 'scale_lr_adam', (c) => `Adam ignores the gradient's scale, so lr/${c.k} makes its steps ${c.k}× smaller`, (c) => `Adam divides each gradient by its running RMS, so a ${c.k}× gradient does not make a bigger step, while the lr/${c.k} makes every step ${c.k}× smaller. Fix: with Adam, scale the loss, not the lr.`],
-  [1 << 4, 'adam_scale', (c) => `Adam sees the ${c.k}× gradient only through eps`, (c) => `Adam is nearly invariant to the gradient's scale (m/√v): the ${c.k}× gradient changes its steps only through eps (${c.eps}), so the parameters stay far closer than they would with SGD.`],
-  [1 << 5, 'sum_scaled', (c) => `a sum-reduced loss was divided again`, (c) => `With sum reduction the big batch's loss is already the sum over all its samples; dividing the accumulated loss (by k, or by the count) makes its gradient smaller. Fix: correction none with sum reduction.`],
-  [1 << 6, 'dropout_stream', (c) => `dropout masks are drawn in a different order`, (c) => `Dropout masks come from one generator in call order. The big batch draws layer 1 for all ${c.m * c.k} samples, then layer 2; accumulation draws layer 1 then layer 2 for ${c.m} samples at a time, so the same sample gets different masks. Fix: key masks by (seed, step, layer, sample) (dropoutRng keyed).`],
-  [1 << 7, 'batchnorm', (c) => `BatchNorm statistics come from ${c.m} samples instead of ${c.m * c.k}`, (c) => `BatchNorm normalises with the mean and variance of each micro-batch of ${c.m} samples, not of all ${c.m * c.k}, and updates its running statistics ${c.k} times per step. Fix: LayerNorm (per sample) is exact; BatchNorm cannot be accumulated exactly.`],
-  [1 << 8, 'clip_per_micro_batch', (c) => `clipping partial sums after every micro-batch`, () => `The gradient was clipped after each micro-batch, on partial sums, instead of once on the accumulated gradient. Fix: call clip_grad_norm_ once, after the last backward and right before optimizer.step().`],
-  [1 << 9, 'scheduler_per_micro_batch', (c) => `the scheduler steps ${c.k} times per optimizer step`, (c) => `The scheduler stepped after every micro-batch, so the schedule ran ${c.k} times too fast (the learning rates differ). Fix: call scheduler.step() once per optimizer step.`],
-  [1 << 10, 'uneven_last_group', (c) => `an uneven last group is still divided by ${c.k}`, (c) => `A group had fewer samples than ${c.m}×${c.k} (the epoch's last, uneven group) or a smaller last micro-batch, so averaging per micro-batch and dividing by ${c.k} weights its samples unequally. Fix: sum the loss and divide by the number of items in the whole group (correction global_count), or drop the last group.`],
-  [1 << 11, 'variable_targets', (c) => `micro-batches with different numbers of valid targets are averaged separately`, () => `Micro-batches hold different numbers of valid targets, so averaging each micro-batch weights targets unequally. Fix: sum the loss and divide by the number of valid targets in the whole group (correction global_count: the num_items_in_batch fix).`],
-  [1 << 14, 'amplified_rounding', (c) => `unstable training grows rounding differences`, (c) => `Both runs computed the same gradients up to rounding at first, but training is unstable with these settings${c.lossRise ? ` (the loss went from ${c.lossRise})` : ''}, so tiny rounding differences grew until the runs parted. Fix: a smaller learning rate${c.sum ? ` (a sum-reduced gradient is ${c.m * c.k}× the mean's, so lr ${c.lr} acts like ${fmt(c.lr * c.m * c.k)} on a mean)` : ''}.`],
-  [1 << 12, 'summation_order', (c) => `the same sums grouped differently`, (c) => `The same terms are added in a different grouping (within each micro-batch, then across micro-batches), so the results agree up to float rounding (at most ${fmt(c.maxUlp, 3)} ULP apart), not bit for bit.`],
-];
+// The words for each cause id: a title and an explanation, from the run's numbers.
+const WORDS = Object.fromEntries([
+  ['diverged', (c) => `training diverged`, (c) => `A loss, gradient or parameter became NaN or infinite at step ${c.divergedStep}; the run stopped there. Lower the learning rate.`],
+  ['mean_unscaled', (c) => `each micro-batch's mean loss is added ${c.k} times without dividing by ${c.k}`, (c) => `Each micro-batch loss is a mean over its ${c.m} samples and ${c.k} such gradients are added, so the accumulated gradient is ${c.k}× the mean over all ${c.m * c.k} samples (${c.k} × (1/${c.m}) = 1/${c.m * c.k} × ${c.k}). Fix: divide the loss by ${c.k} (correction scale_loss), or use sum reduction, or (plain SGD) divide the learning rate by ${c.k}.`],
+  ['scale_lr', (c) => `the learning rate, not the loss, is divided by ${c.k}`, (c) => `The learning rate is divided by ${c.k} instead of the loss, so the gradient is ${c.k}× the big batch's by design while the SGD update lr/${c.k} × ${c.k}g = lr·g is the same.`],
+  ['scale_lr_weight_decay', (c) => `weight decay shrinks with the divided learning rate`, (c) => `Weight decay is applied with the divided learning rate, so it is ${c.k}× weaker in the accumulated run: scaling the lr equals scaling the loss only without weight decay. Fix: scale the loss instead.`],
+  ['scale_lr_adam', (c) => `Adam ignores the gradient's scale, so lr/${c.k} makes its steps ${c.k}× smaller`, (c) => `Adam divides each gradient by its running RMS, so a ${c.k}× gradient does not make a bigger step, while the lr/${c.k} makes every step ${c.k}× smaller. Fix: with Adam, scale the loss, not the lr.`],
+  ['adam_scale', (c) => `Adam sees the ${c.k}× gradient only through eps`, (c) => `Adam is nearly invariant to the gradient's scale (m/√v): the ${c.k}× gradient changes its steps only through eps (${c.eps}), so the parameters stay far closer than they would with SGD.`],
+  ['sum_scaled', (c) => `a sum-reduced loss was divided again`, (c) => `With sum reduction the big batch's loss is already the sum over all its samples; dividing the accumulated loss (by k, or by the count) makes its gradient smaller. Fix: correction none with sum reduction.`],
+  ['dropout_stream', (c) => `dropout masks are drawn in a different order`, (c) => `Dropout masks come from one generator in call order. The big batch draws layer 1 for all ${c.m * c.k} samples, then layer 2; accumulation draws layer 1 then layer 2 for ${c.m} samples at a time, so the same sample gets different masks. Fix: key masks by (seed, step, layer, sample) (dropoutRng keyed).`],
+  ['batchnorm', (c) => `BatchNorm statistics come from ${c.m} samples instead of ${c.m * c.k}`, (c) => `BatchNorm normalises with the mean and variance of each micro-batch of ${c.m} samples, not of all ${c.m * c.k}, and updates its running statistics ${c.k} times per step. Fix: LayerNorm (per sample) is exact; BatchNorm cannot be accumulated exactly.`],
+  ['clip_per_micro_batch', (c) => `clipping partial sums after every micro-batch`, () => `The gradient was clipped after each micro-batch, on partial sums, instead of once on the accumulated gradient. Fix: call clip_grad_norm_ once, after the last backward and right before optimizer.step().`],
+  ['scheduler_per_micro_batch', (c) => `the scheduler steps ${c.k} times per optimizer step`, (c) => `The scheduler stepped after every micro-batch, so the schedule ran ${c.k} times too fast (the learning rates differ). Fix: call scheduler.step() once per optimizer step.`],
+  ['uneven_last_group', (c) => `an uneven last group is still divided by ${c.k}`, (c) => `A group had fewer samples than ${c.m}×${c.k} (the epoch's last, uneven group) or a smaller last micro-batch, so averaging per micro-batch and dividing by ${c.k} weights its samples unequally. Fix: sum the loss and divide by the number of items in the whole group (correction global_count), or drop the last group.`],
+  ['variable_targets', (c) => `micro-batches with different numbers of valid targets are averaged separately`, () => `Micro-batches hold different numbers of valid targets, so averaging each micro-batch weights targets unequally. Fix: sum the loss and divide by the number of valid targets in the whole group (correction global_count: the num_items_in_batch fix).`],
+  ['amplified_rounding', (c) => `unstable training grows rounding differences`, (c) => `Both runs computed the same gradients up to rounding at first, but training is unstable with these settings${c.lossRise ? ` (the loss went from ${c.lossRise})` : ''}, so tiny rounding differences grew until the runs parted. Fix: a smaller learning rate${c.sum ? ` (a sum-reduced gradient is ${c.m * c.k}× the mean's, so lr ${c.lr} acts like ${fmt(c.lr * c.m * c.k)} on a mean)` : ''}.`],
+  ['summation_order', (c) => `the same sums grouped differently`, (c) => `The same terms are added in a different grouping (within each micro-batch, then across micro-batches), so the results agree up to float rounding (at most ${fmt(c.maxUlp, 3)} ULP apart), not bit for bit.`],
+].map(([id, title, text]) => [id, { title, text }]));
 
-/** Cause id → its bit in al_verdict.causes, in the order they are explained. */
-export const CAUSE_BITS = Object.freeze(Object.fromEntries(CAUSES.map(([bit, id]) => [id, bit])));
+/** True if this module has words for every cause the core names (a test checks it). */
+export function explainsEvery(contract) {
+  return contract.causes.every((c) => WORDS[c.id]);
+}
 
+// Loops, not Math.max(...steps): a spread of 100,000 steps overflows a browser's stack.
 function lossRise(steps) {
   if (steps.length < 2) return '';
-  const first = steps[0].lossRef, max = Math.max(...steps.map((s) => s.lossRef));
+  let max = -Infinity;
+  for (const s of steps) if (s.lossRef > max) max = s.lossRef;
+  const first = steps[0].lossRef;
   return max > 1.5 * first ? `${fmt(first, 3)} up to ${fmt(max, 3)}` : '';
 }
 
-function headline(v, c) {
-  const g = GRADS[v.grads], p = PARAMS[v.params];
+function maxUlp(steps) {
+  let m = 0;
+  for (const s of steps) m = Math.max(m, s.grad.maxUlp, s.params.maxUlp);
+  return m;
+}
+
+function headline(v, c, ids) {
+  const g = v.grads, p = v.params;
   if (v.divergedStep) return `Training diverged at step ${v.divergedStep}: a value became NaN or infinite.`;
   if (v.stepsDone === 0) return 'No steps have run yet.';
   if (g === 'bitwise' && p === 'bitwise') return 'Gradient accumulation is bit-for-bit identical to the big batch.';
   if (g !== 'scaled' && g !== 'different' && p !== 'different')
     return 'Gradient accumulation matches the big batch up to float rounding, not bit for bit.';
   if (g === 'scaled' && p !== 'different')
-    return `The accumulated gradient is ${fmt(v.factor)}× the big batch's, yet the parameters match: ${v.causes & CAUSE_BITS.adam_scale ? 'Adam divides the scale out (only eps sees it)' : 'the learning rate compensates'}.`;
+    return `The accumulated gradient is ${fmt(v.factor)}× the big batch's, yet the parameters match: ${ids.includes('adam_scale') ? 'Adam divides the scale out (only eps sees it)' : 'the learning rate compensates'}.`;
   if (g === 'scaled') return `The accumulated gradient is ${fmt(v.factor)}× the big batch's, so the parameters drift apart.`;
   if (g === 'different')
     return `The accumulated gradient differs from the big batch's${v.firstDifferentStep ? ` (first at step ${v.firstDifferentStep})` : ''}, so the parameters differ too.`;
   return 'The gradients agree, but the parameter updates do not, so the parameters differ.';
 }
 
-/** Names and explains a raw verdict, with numbers from the config and the steps. */
-export function describeVerdict(v, config, steps) {
-  const ctx = {
-    k: v.k,
-    m: config.batchSize ?? 8,
-    eps: config.optimizer?.eps ?? 1e-8,
-    divergedStep: v.divergedStep,
+/** The numbers the cause texts quote, from the effective config and the steps. */
+function context(config, steps, extra) {
+  return {
+    k: config.accumSteps,
+    m: config.batchSize,
+    eps: config.optimizer.eps,
     sum: config.reduction === 'sum',
-    lr: config.optimizer?.lr ?? (['adam', 'adamw'].includes(config.optimizer?.name) ? 0.001 : 0.1),
+    lr: config.optimizer.lr,
     lossRise: lossRise(steps),
-    maxUlp: Math.max(0, ...steps.map((s) => Math.max(s.grad.maxUlp, s.params.maxUlp))),
+    maxUlp: maxUlp(steps),
+    ...extra,
   };
-  const causes = CAUSES.filter(([bit]) => v.causes & bit).map(([, id, title, text]) => ({ id, title: title(ctx), text: text(ctx) }));
-  let text = headline(v, ctx);
+}
+
+/** The causes with these ids, in the given order, as {id, title, text}. */
+export function describeCauses(ids, config, steps = [], extra = {}) {
+  const ctx = context(config, steps, extra);
+  return ids.map((id) => ({ id, title: WORDS[id].title(ctx), text: WORDS[id].text(ctx) }));
+}
+
+/**
+ * Names and explains a raw verdict (al_verdict read by its layout), with numbers from the
+ * effective config (run.config) and the steps. contract: the core's (lab.contract).
+ */
+export function describeVerdict(raw, config, steps, contract) {
+  const grads = contract.gradCategories[raw.grads], params = contract.paramCategories[raw.params];
+  const ids = contract.causes.filter((c) => raw.causes & c.bit).map((c) => c.id);
+  const v = { ...raw, grads, params };
+  const causes = describeCauses(ids, config, steps, { divergedStep: raw.divergedStep });
+  let text = headline(v, context(config, steps, {}), ids);
   const main = causes.find((c) => c.id !== 'summation_order' && c.id !== 'diverged');
   if (main) text += ` Cause: ${main.title}.`;
   return {
-    grads: GRADS[v.grads],
-    params: PARAMS[v.params],
-    factor: v.grads === 2 ? v.factor : undefined,
+    grads,
+    params,
+    factor: grads === 'scaled' ? raw.factor : undefined,
     causes,
     text,
-    judgedSteps: v.judgedSteps,
-    stepsDone: v.stepsDone,
-    divergedStep: v.divergedStep || undefined,
-    firstDifferentStep: v.firstDifferentStep || undefined,
+    judgedSteps: raw.judgedSteps,
+    stepsDone: raw.stepsDone,
+    divergedStep: raw.divergedStep || undefined,
+    firstDifferentStep: raw.firstDifferentStep || undefined,
   };
 }

@@ -12,7 +12,7 @@
 //
 // A log axis cannot show 0 (bitwise-equal steps) or tiny values: they are drawn at
 // LOG_FLOOR, the bottom line of the chart, and the read-out shows the true value.
-import uPlot from './vendor/uPlot.esm.js';
+import uPlot from '../node_modules/uplot/dist/uPlot.esm.js';
 
 export const LOG_FLOOR = 1e-12;
 

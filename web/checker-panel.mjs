@@ -1,14 +1,16 @@
 // web/checker-panel.mjs — the "Check my training loop" panel: the user describes a loop in
 // a few choices, the panel says at once (without running) whether it is equivalent to the
-// big batch and names every cause (wasm/checker.mjs, whose rules tests/node/checker.test.mjs
-// checks against the engine), and "Run it" hands the loop's config to the page.
-import { CHOICES, checkLoop, defaultChoices } from './wasm/checker.mjs';
+// big batch and names every cause (the engine predicts them for the loop's config:
+// causesOf, the worker's 'causes' request; words from wasm/checker.mjs), and "Run it" hands
+// the loop's config to the page.
+import { CHOICES, checkLoop, configFor, defaultChoices } from '../wasm/checker.mjs';
 
 /**
- * Builds the panel inside `root`. onRun(config) is called with the engine config of the
- * described loop when the user presses "Run it".
+ * Builds the panel inside `root`. causesOf(config) resolves to the cause ids the engine
+ * predicts for a config; onRun(config) is called with the engine config of the described
+ * loop when the user presses "Run it".
  */
-export function createChecker(root, { onRun }) {
+export function createChecker(root, { causesOf, onRun }) {
   let choices = defaultChoices();
   const form = document.createElement('form');
   form.className = 'checker-form';
@@ -46,14 +48,29 @@ export function createChecker(root, { onRun }) {
   runButton.id = 'checker-run';
   runButton.className = 'primary';
   runButton.textContent = 'Run it';
-  runButton.addEventListener('click', () => onRun(checkLoop(choices).config));
+  runButton.addEventListener('click', () => onRun(configFor(choices)));
   const runNote = document.createElement('p');
   runNote.className = 'checker-run-note';
   runNote.textContent = 'Runs this loop in the lab (moons, m = 8, k = 4, 20 steps) and sets the controls to match.';
   root.append(form, out, runButton, runNote);
 
-  function render() {
-    const r = checkLoop(choices);
+  let asked = 0; // answers to older questions are dropped
+  async function render() {
+    const mine = ++asked, now = choices;
+    let ids;
+    try {
+      ids = await causesOf(configFor(now));
+    } catch (e) {
+      if (mine !== asked) return;
+      out.dataset.equivalent = 'unknown';
+      const p = document.createElement('p');
+      p.className = 'checker-head';
+      p.textContent = `The engine could not answer (${e.message}).`;
+      out.replaceChildren(p);
+      return;
+    }
+    if (mine !== asked) return;
+    const r = checkLoop(now, ids);
     out.dataset.equivalent = r.equivalent;
     const head = document.createElement('p');
     head.className = 'checker-head';
@@ -84,6 +101,8 @@ export function createChecker(root, { onRun }) {
   render();
 
   return {
+    /** Asks the engine again (after it was restarted, for example). */
+    refresh: render,
     /** The current choices (a copy). */
     choices: () => ({ ...choices }),
   };

@@ -56,5 +56,6 @@ export function createClient(worker, { onStep = () => {}, onCrash = () => {} } =
     run: (maxSteps) => request('run', maxSteps === undefined ? {} : { maxSteps }),
     stop: () => request('stop'),
     free: () => request('free'),
+    causes: (config) => request('causes', { config }),
   };
 }

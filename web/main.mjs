@@ -4,7 +4,7 @@
 import {
   configFromState, defaultState, describeRuns, settingForField, stateFromConfig, stateFromURL, urlFromState,
 } from './state.mjs';
-import { PRESETS } from './wasm/presets.mjs';
+import { PRESETS } from '../wasm/presets.mjs';
 import { createControls } from './controls.mjs';
 import { createCharts } from './charts.mjs';
 import { createPanel } from './panel.mjs';
@@ -120,8 +120,11 @@ function startApp() {
     presetList.render(state);
   }
 
+  let engineReady;
+  const engineLoaded = new Promise((resolve) => { engineReady = resolve; });
   // "Check my training loop": Run it sets the controls to the described loop and runs it.
   createChecker($('checker'), {
+    causesOf: async (config) => { await engineLoaded; return (await client.causes(config)).ids; },
     onRun(config) {
       applyState(stateFromConfig(config).state);
       $('results').scrollIntoView({ block: 'start' });
@@ -403,6 +406,7 @@ function startApp() {
         : 'Engine: scalar build, because this browser has no WebAssembly SIMD: same numbers, slower.';
     document.body.dataset.engine = info.simd ? 'simd' : 'scalar';
     setPhase('idle', 'Ready.');
+    engineReady();
     runAll();
   }, (e) => {
     setPhase('failed', `The engine failed to load: ${e.message}`);

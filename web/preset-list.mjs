@@ -1,7 +1,7 @@
 // web/preset-list.mjs — the "Ready-made experiments" buttons and the story beside the
 // results. Presets come from the engine (wasm/presets.mjs); each one's page state is
 // derived once here, and the page asks which preset (if any) its settings match.
-import { PRESETS } from './wasm/presets.mjs';
+import { PRESETS } from '../wasm/presets.mjs';
 import { defaultState, sameState, stateFromConfig } from './state.mjs';
 
 /** The presets with the page state of each (derived from its engine config). */

@@ -15,6 +15,7 @@
 //                                   its current step, and cancels queued run requests with a
 //                                   smaller id (ids grow: the client counts them up)
 //   {type: 'free'}                → {}                  release the experiment
+//   {type: 'causes', config}      → {ids}               the causes the core predicts for a config (no run)
 //
 // The handler slices its work: it trains for about SLICE_MS, then yields to the event
 // loop, so a 'stop' message is seen between steps and the worker never blocks for long.
@@ -113,6 +114,9 @@ export function createProtocol({ loadEngine, post }) {
     free() {
       freeRun();
       return {};
+    },
+    causes({ config }) {
+      return { ids: requireLab().configCauses(config) };
     },
   };
 

@@ -8,16 +8,18 @@
 //   config  the engine's JSON config (README / core/config.h), built by configFromState
 //   URL     ?key=value for every setting that differs from its default
 
-/** Inputs and outputs of the built-in datasets (core/datasets.h). */
-export const DATASETS = {
-  moons: { inputs: 2, outputs: 2, kind: 'class', label: 'moons (2 in, 2 classes)' },
-  circles: { inputs: 2, outputs: 2, kind: 'class', label: 'circles (2 in, 2 classes)' },
-  xor: { inputs: 2, outputs: 2, kind: 'class', label: 'xor (2 in, 2 classes)' },
-  spirals: { inputs: 2, outputs: 2, kind: 'class', label: 'spirals (2 in, 2 classes)' },
-  gaussians: { inputs: 2, outputs: 3, kind: 'class', label: 'gaussians (2 in, 3 classes)' },
-  digits: { inputs: 64, outputs: 10, kind: 'class', label: 'digits (64 in, 10 classes, n ≤ 1797)' },
-  regression: { inputs: 1, outputs: 1, kind: 'real', label: 'regression (1 in, 1 out)' },
-  seed_example: { inputs: 4, outputs: 2, kind: 'real', label: 'seed_example (4 in, 2 out)' },
+import { CONTRACT, field } from '../wasm/contract.mjs';
+
+/** Inputs, targets and classes of the built-in datasets (the core's, core/datasets.c). */
+export const DATASETS = Object.freeze(Object.fromEntries(CONTRACT.datasets.map((d) => [d.name, {
+  inputs: d.inputs, outputs: d.classes || d.targets, kind: d.classes ? 'class' : 'real', maxN: d.maxN,
+}])));
+
+const DATASET_LABELS = {
+  moons: 'moons (2 in, 2 classes)', circles: 'circles (2 in, 2 classes)', xor: 'xor (2 in, 2 classes)',
+  spirals: 'spirals (2 in, 2 classes)', gaussians: 'gaussians (2 in, 3 classes)',
+  digits: 'digits (64 in, 10 classes, n ≤ 1797)', regression: 'regression (1 in, 1 out)',
+  seed_example: 'seed_example (4 in, 2 out)',
 };
 
 /** Sections of the control panel, in display order. `lead` is the lab's main question. */
@@ -33,125 +35,110 @@ export const GROUPS = [
   { id: 'run', label: 'Run' },
 ];
 
-const MAX_SEED = 2 ** 53 - 1;
-
-// Setting fields:
+// The page's presentation of each setting; everything about the value (type, range,
+// default, options) comes from the core's schema (wasm/contract.mjs) by `path`.
 //   key        URL parameter and state property
-//   path       config path ('optimizer.lr'); special settings say how in toConfig
-//   type       'int' | 'number' | 'enum' | 'bool' | 'intlist'
-//   min, max   inclusive bounds; minOpen / maxOpen make them exclusive
-//   options    for enums: [value, label] pairs
-//   default    typed default; null for `optional` settings (the engine then picks)
-//   auto       for optional settings: what the engine picks, in words
+//   path       config path ('optimizer.lr'; 'optimizer.betas[0]' is an item of a list field)
+//   labels     for enums: option → words (an option without words shows its name)
+//   auto       for enums: an extra first option meaning "the engine picks" (null in the config)
 //   showIf     state => boolean: only relevant for some other choices (hidden otherwise)
-/** @type {ReadonlyArray<object>} */
-export const SETTINGS = Object.freeze([
+const PRESENTATION = [
   // --- the four the lab is about
-  { key: 'm', path: 'batchSize', type: 'int', min: 1, max: 4096, default: 8, group: 'lead',
-    label: 'Micro-batch size m', help: 'Samples per backward pass in the accumulated run.' },
-  { key: 'k', path: 'accumSteps', type: 'int', min: 1, max: 4096, default: 4, group: 'lead',
-    label: 'Accumulation steps k', help: 'Backward passes added up before one optimizer step.' },
-  { key: 'reduction', path: 'reduction', type: 'enum', default: 'mean', group: 'lead',
-    options: [['mean', 'mean (average over the batch)'], ['sum', 'sum (add over the batch)']],
-    label: 'Loss reduction' },
-  { key: 'dropout', path: 'model.dropout', type: 'number', min: 0, max: 1, maxOpen: true, default: 0,
-    group: 'lead', label: 'Dropout probability', help: 'For every hidden layer; 0 = off.' },
-  { key: 'rng', path: 'dropoutRng', type: 'enum', default: 'stream', group: 'lead',
-    options: [['stream', 'stream (one generator, call order)'],
-      ['keyed', 'keyed (by sample, layer, step)']],
-    label: 'Dropout RNG', help: 'Matters only when dropout > 0.' },
-
+  { key: 'm', path: 'batchSize', group: 'lead', label: 'Micro-batch size m', help: 'Samples per backward pass in the accumulated run.' },
+  { key: 'k', path: 'accumSteps', group: 'lead', label: 'Accumulation steps k', help: 'Backward passes added up before one optimizer step.' },
+  { key: 'reduction', path: 'reduction', group: 'lead', label: 'Loss reduction',
+    labels: { mean: 'mean (average over the batch)', sum: 'sum (add over the batch)' } },
+  { key: 'dropout', path: 'model.dropout', group: 'lead', label: 'Dropout probability', help: 'For every hidden layer; 0 = off.' },
+  { key: 'rng', path: 'dropoutRng', group: 'lead', label: 'Dropout RNG', help: 'Matters only when dropout > 0.',
+    labels: { stream: 'stream (one generator, call order)', keyed: 'keyed (by sample, layer, step)' } },
   // --- fix
-  { key: 'correction', path: 'correction', type: 'enum', default: 'none', group: 'fix',
-    options: [['none', 'none'], ['scale_loss', 'scale the loss by 1/k'],
-      ['scale_lr', 'scale the learning rate by 1/k'],
-      ['global_count', 'divide the summed loss by the items in the whole group']],
-    label: 'Correction' },
-
+  { key: 'correction', path: 'correction', group: 'fix', label: 'Correction',
+    labels: { none: 'none', scale_loss: 'scale the loss by 1/k', scale_lr: 'scale the learning rate by 1/k',
+      global_count: 'divide the summed loss by the items in the whole group' } },
   // --- loss
-  { key: 'loss', path: 'loss', type: 'enum', default: 'auto', group: 'loss',
-    options: [['auto', 'auto (cross entropy for classes, MSE otherwise)'], ['cross_entropy', 'cross entropy'],
-      ['mse', 'mean squared error'], ['l1', 'L1 (absolute error)'], ['bce', 'binary cross entropy']],
-    label: 'Loss function' },
-
+  { key: 'loss', path: 'loss', group: 'loss', label: 'Loss function', auto: 'auto (cross entropy for classes, MSE otherwise)',
+    labels: { cross_entropy: 'cross entropy', mse: 'mean squared error', l1: 'L1 (absolute error)', bce: 'binary cross entropy' } },
   // --- model
-  { key: 'hidden', path: 'model.sizes', type: 'intlist', min: 1, max: 4096, maxLength: 7,
-    default: [16, 16], group: 'model', label: 'Hidden layer sizes',
+  { key: 'hidden', path: 'model.hidden', group: 'model', label: 'Hidden layer sizes',
     help: 'Comma separated, e.g. 16,16 (none = a linear model). Input and output sizes come from the dataset.' },
-  { key: 'act', path: 'model.activation', type: 'enum', default: 'tanh', group: 'model',
-    options: [['tanh', 'tanh'], ['relu', 'ReLU'], ['sigmoid', 'sigmoid'], ['gelu', 'GELU'], ['identity', 'identity']],
-    label: 'Activation' },
-  { key: 'norm', path: 'model.norm', type: 'enum', default: 'none', group: 'model',
-    options: [['none', 'none'], ['batchnorm', 'BatchNorm'], ['layernorm', 'LayerNorm']],
-    label: 'Normalisation' },
-
+  { key: 'act', path: 'model.activation', group: 'model', label: 'Activation',
+    labels: { relu: 'ReLU', gelu: 'GELU' } },
+  { key: 'norm', path: 'model.norm', group: 'model', label: 'Normalisation', labels: { batchnorm: 'BatchNorm', layernorm: 'LayerNorm' } },
   // --- optimizer
-  { key: 'opt', path: 'optimizer.name', type: 'enum', default: 'sgd', group: 'optimizer',
-    options: [['sgd', 'SGD'], ['adam', 'Adam'], ['adamw', 'AdamW']], label: 'Optimizer' },
-  { key: 'lr', path: 'optimizer.lr', type: 'number', min: 0, minOpen: true, default: null, optional: true,
-    auto: '0.1 for SGD, 0.001 for Adam', group: 'optimizer', label: 'Learning rate' },
-  { key: 'momentum', path: 'optimizer.momentum', type: 'number', min: 0, max: 1, maxOpen: true, default: 0,
-    group: 'optimizer', label: 'Momentum', showIf: (s) => s.opt === 'sgd' },
-  { key: 'dampening', path: 'optimizer.dampening', type: 'number', min: 0, max: 1, default: 0,
-    group: 'optimizer', label: 'Dampening', showIf: (s) => s.opt === 'sgd' },
-  { key: 'nesterov', path: 'optimizer.nesterov', type: 'bool', default: false, group: 'optimizer',
-    label: 'Nesterov momentum', help: 'Needs momentum > 0 and dampening 0.', showIf: (s) => s.opt === 'sgd' },
-  { key: 'wd', path: 'optimizer.weightDecay', type: 'number', min: 0, default: null, optional: true,
-    auto: '0 (AdamW: 0.01)', group: 'optimizer', label: 'Weight decay' },
-  { key: 'beta1', path: 'optimizer.betas[0]', type: 'number', min: 0, max: 1, maxOpen: true, default: 0.9,
-    group: 'optimizer', label: 'Adam β1', showIf: (s) => s.opt !== 'sgd' },
-  { key: 'beta2', path: 'optimizer.betas[1]', type: 'number', min: 0, max: 1, maxOpen: true, default: 0.999,
-    group: 'optimizer', label: 'Adam β2', showIf: (s) => s.opt !== 'sgd' },
-  { key: 'eps', path: 'optimizer.eps', type: 'number', min: 0, minOpen: true, default: 1e-8,
-    group: 'optimizer', label: 'Adam ε', showIf: (s) => s.opt !== 'sgd' },
-
+  { key: 'opt', path: 'optimizer.name', group: 'optimizer', label: 'Optimizer', labels: { sgd: 'SGD', adam: 'Adam', adamw: 'AdamW' } },
+  { key: 'lr', path: 'optimizer.lr', group: 'optimizer', label: 'Learning rate' },
+  { key: 'momentum', path: 'optimizer.momentum', group: 'optimizer', label: 'Momentum', showIf: (s) => s.opt === 'sgd' },
+  { key: 'dampening', path: 'optimizer.dampening', group: 'optimizer', label: 'Dampening', showIf: (s) => s.opt === 'sgd' },
+  { key: 'nesterov', path: 'optimizer.nesterov', group: 'optimizer', label: 'Nesterov momentum',
+    help: 'Needs momentum > 0 and dampening 0.', showIf: (s) => s.opt === 'sgd' },
+  { key: 'wd', path: 'optimizer.weightDecay', group: 'optimizer', label: 'Weight decay' },
+  { key: 'beta1', path: 'optimizer.betas[0]', group: 'optimizer', label: 'Adam β1', showIf: (s) => s.opt !== 'sgd' },
+  { key: 'beta2', path: 'optimizer.betas[1]', group: 'optimizer', label: 'Adam β2', showIf: (s) => s.opt !== 'sgd' },
+  { key: 'eps', path: 'optimizer.eps', group: 'optimizer', label: 'Adam ε', showIf: (s) => s.opt !== 'sgd' },
   // --- clipping
-  { key: 'clip', path: 'clipGradNorm', type: 'number', min: 0, default: 0, group: 'clipping',
-    label: 'Clip gradient norm to', help: '0 = no clipping.' },
-  { key: 'clipAt', path: 'clipPlacement', type: 'enum', default: 'after_accumulation', group: 'clipping',
-    options: [['after_accumulation', 'once, after accumulation'], ['per_micro_batch', 'every micro-batch']],
-    label: 'Clip when', showIf: (s) => s.clip > 0 },
-
+  { key: 'clip', path: 'clipGradNorm', group: 'clipping', label: 'Clip gradient norm to', help: '0 = no clipping.' },
+  { key: 'clipAt', path: 'clipPlacement', group: 'clipping', label: 'Clip when', showIf: (s) => s.clip > 0,
+    labels: { after_accumulation: 'once, after accumulation', per_micro_batch: 'every micro-batch' } },
   // --- schedule
-  { key: 'sched', path: 'schedule.name', type: 'enum', default: 'constant', group: 'schedule',
-    options: [['constant', 'constant'], ['step', 'step decay'], ['cosine', 'cosine annealing'], ['warmup', 'linear warm-up']],
-    label: 'Learning-rate schedule' },
-  { key: 'stepSize', path: 'schedule.stepSize', type: 'int', min: 1, max: 100000, default: 10, group: 'schedule',
-    label: 'Step size', showIf: (s) => s.sched === 'step' },
-  { key: 'gamma', path: 'schedule.gamma', type: 'number', min: 0, minOpen: true, max: 1, default: 0.1,
-    group: 'schedule', label: 'Decay factor γ', showIf: (s) => s.sched === 'step' },
-  { key: 'tMax', path: 'schedule.tMax', type: 'int', min: 1, max: 100000, default: null, optional: true,
-    auto: 'the number of steps', group: 'schedule', label: 'Period T_max', showIf: (s) => s.sched === 'cosine' },
-  { key: 'etaMin', path: 'schedule.etaMin', type: 'number', min: 0, default: 0, group: 'schedule',
-    label: 'Minimum lr η_min', showIf: (s) => s.sched === 'cosine' },
-  { key: 'warmup', path: 'schedule.warmupSteps', type: 'int', min: 1, max: 100000, default: 5, group: 'schedule',
-    label: 'Warm-up steps', showIf: (s) => s.sched === 'warmup' },
-  { key: 'schedStep', path: 'schedulerStepping', type: 'enum', default: 'per_optimizer_step', group: 'schedule',
-    options: [['per_optimizer_step', 'once per optimizer step'], ['per_micro_batch', 'once per micro-batch']],
-    label: 'Step the scheduler', showIf: (s) => s.sched !== 'constant' },
-
+  { key: 'sched', path: 'schedule.name', group: 'schedule', label: 'Learning-rate schedule',
+    labels: { step: 'step decay', cosine: 'cosine annealing', warmup: 'linear warm-up' } },
+  { key: 'stepSize', path: 'schedule.stepSize', group: 'schedule', label: 'Step size', showIf: (s) => s.sched === 'step' },
+  { key: 'gamma', path: 'schedule.gamma', group: 'schedule', label: 'Decay factor γ', showIf: (s) => s.sched === 'step' },
+  { key: 'tMax', path: 'schedule.tMax', group: 'schedule', label: 'Period T_max', showIf: (s) => s.sched === 'cosine' },
+  { key: 'etaMin', path: 'schedule.etaMin', group: 'schedule', label: 'Minimum lr η_min', showIf: (s) => s.sched === 'cosine' },
+  { key: 'warmup', path: 'schedule.warmupSteps', group: 'schedule', label: 'Warm-up steps', showIf: (s) => s.sched === 'warmup' },
+  { key: 'schedStep', path: 'schedulerStepping', group: 'schedule', label: 'Step the scheduler', showIf: (s) => s.sched !== 'constant',
+    labels: { per_optimizer_step: 'once per optimizer step', per_micro_batch: 'once per micro-batch' } },
   // --- data
-  { key: 'data', path: 'data.name', type: 'enum', default: 'moons', group: 'data',
-    options: Object.entries(DATASETS).map(([name, d]) => [name, d.label]), label: 'Dataset' },
-  { key: 'n', path: 'data.n', type: 'int', min: 1, max: 100000, default: 256, group: 'data',
-    label: 'Samples n' },
-  { key: 'noise', path: 'data.noise', type: 'number', min: 0, max: 10, default: 0.1, group: 'data',
-    label: 'Noise' },
-  { key: 'mask', path: 'data.maskFraction', type: 'number', min: 0, max: 1, maxOpen: true, default: 0,
-    group: 'data', label: 'Masked target fraction',
+  { key: 'data', path: 'data.name', group: 'data', label: 'Dataset', labels: DATASET_LABELS },
+  { key: 'n', path: 'data.n', group: 'data', label: 'Samples n' },
+  { key: 'noise', path: 'data.noise', group: 'data', label: 'Noise' },
+  { key: 'mask', path: 'data.maskFraction', group: 'data', label: 'Masked target fraction',
     help: 'Each target is ignored with this probability, so micro-batches hold different numbers of valid targets.' },
-  { key: 'shuffle', path: 'data.shuffle', type: 'bool', default: true, group: 'data',
-    label: 'Shuffle every epoch (same order in both runs)' },
-
+  { key: 'shuffle', path: 'data.shuffle', group: 'data', label: 'Shuffle every epoch (same order in both runs)' },
   // --- run
-  { key: 'seed', path: 'seed', type: 'int', min: 0, max: MAX_SEED, default: 1, group: 'run', label: 'Seed' },
-  { key: 'steps', path: 'steps', type: 'int', min: 1, max: 100000, default: 20, group: 'run',
-    label: 'Optimizer steps' },
-  { key: 'last', path: 'lastGroup', type: 'enum', default: 'keep', group: 'run',
-    options: [['keep', 'keep (a shorter last group)'], ['drop', 'drop']], label: 'Last, uneven group' },
-  { key: 'rtol', path: 'rtol', type: 'number', min: 0, default: 1e-5, group: 'run', label: 'allclose rtol' },
-  { key: 'atol', path: 'atol', type: 'number', min: 0, default: 1e-8, group: 'run', label: 'allclose atol' },
-]);
+  { key: 'seed', path: 'seed', group: 'run', label: 'Seed' },
+  { key: 'steps', path: 'steps', group: 'run', label: 'Optimizer steps' },
+  { key: 'last', path: 'lastGroup', group: 'run', label: 'Last, uneven group',
+    labels: { keep: 'keep (a shorter last group)', drop: 'drop' } },
+  { key: 'rtol', path: 'rtol', group: 'run', label: 'allclose rtol' },
+  { key: 'atol', path: 'atol', group: 'run', label: 'allclose atol' },
+];
+
+/**
+ * A page setting: its presentation and, from the schema, the value's
+ *   type       'int' | 'number' | 'enum' | 'bool' | 'intlist'
+ *   min, max   bounds; minOpen / maxOpen make them exclusive (the schema's exclusiveMin/Max)
+ *   options    for enums: [value, label] pairs
+ *   default    typed default; null for `optional` settings (the engine then picks; `auto` says how)
+ */
+function settingOf(p) {
+  const item = /^(.*)\[(\d+)\]$/.exec(p.path);
+  const f = field(item ? item[1] : p.path);
+  if (!f) throw new Error(`state.mjs: ${p.path} is not in the engine's schema`);
+  const range = item || f.type === 'list' ? f.items : f;
+  const s = { ...p, doc: f.doc };
+  s.type = f.type === 'list' && !item ? 'intlist' : item ? f.items.type : f.type;
+  s.min = range.exclusiveMin ?? range.min;
+  s.max = range.exclusiveMax ?? range.max;
+  if (range.exclusiveMin !== undefined) s.minOpen = true;
+  if (range.exclusiveMax !== undefined) s.maxOpen = true;
+  if (s.type === 'intlist') s.maxLength = f.maxItems;
+  s.default = item ? f.default[Number(item[2])] : f.default;
+  if (f.options) {
+    s.options = f.options.map((o) => [o, p.labels?.[o] ?? o]);
+    if (p.auto) { s.options.unshift(['auto', p.auto]); s.default ??= 'auto'; }
+  } else if (s.default === null) {
+    s.optional = true;
+    s.auto = f.auto;
+  }
+  delete s.labels;
+  for (const k of Object.keys(s)) if (s[k] === undefined) delete s[k];
+  return Object.freeze(s);
+}
+
+/** @type {ReadonlyArray<object>} */
+export const SETTINGS = Object.freeze(PRESENTATION.map(settingOf));
 
 /** The setting with this key, or undefined. */
 export function settingFor(key) {
@@ -264,16 +251,6 @@ export function formatValue(s, value) {
   return String(value);
 }
 
-/** Input and output sizes of the model for this state: [IN, ...hidden, OUT]. */
-export function modelSizes(state) {
-  const d = DATASETS[state.data] ?? DATASETS.moons;
-  const loss = state.loss === 'auto' ? (d.kind === 'class' ? 'cross_entropy' : 'mse') : state.loss;
-  // Binary cross entropy on two classes has one logit; every other loss has one output per
-  // class (or per target value).
-  const out = loss === 'bce' && d.kind === 'class' && d.outputs === 2 ? 1 : d.outputs;
-  return [d.inputs, ...state.hidden, out];
-}
-
 function setPath(obj, path, value) {
   const parts = path.split('.');
   let o = obj;
@@ -283,9 +260,8 @@ function setPath(obj, path, value) {
 
 /**
  * The engine config for a state: every setting that has a value, at its config path.
- * Left out (the engine derives them): optional settings that are null, loss 'auto',
- * and model.sizes while the hidden sizes are the default (the engine then builds
- * [IN, 16, 16, OUT] from the dataset).
+ * Left out (the engine derives them): optional settings that are null and loss 'auto'.
+ * The model goes as model.hidden: the engine settles its inputs and outputs.
  */
 export function configFromState(state) {
   const config = {};
@@ -293,10 +269,6 @@ export function configFromState(state) {
     const v = state[s.key];
     if (v === null || v === undefined) continue;
     if (s.key === 'loss' && v === 'auto') continue;
-    if (s.key === 'hidden') {
-      if (!sameValue(v, s.default)) setPath(config, s.path, modelSizes(state));
-      continue;
-    }
     if (s.key === 'beta1' || s.key === 'beta2') continue; // written together below
     setPath(config, s.path, cloneValue(v));
   }
@@ -446,13 +418,10 @@ export function stateFromConfig(config) {
   const used = new Set();
   for (const s of SETTINGS) {
     let v = get(s.path);
-    if (s.key === 'hidden') {
-      if (v === undefined) continue;
+    if (s.key === 'hidden' && v === undefined && get('model.sizes') !== undefined) {
+      // model.sizes: its inputs and outputs are the data's and the loss's (the engine checks)
       used.add('model.sizes');
-      const expect = modelSizes({ ...state, data: get('data.name') ?? state.data, loss: get('loss') ?? 'auto', hidden: v.slice(1, -1) });
-      if (!sameValue(expect, v)) unsupported.push('model.sizes');
-      state.hidden = v.slice(1, -1);
-      continue;
+      v = get('model.sizes').slice(1, -1);
     }
     if (v === undefined) continue;
     used.add(s.path.replace(/\[\d+\]$/, ''));

@@ -145,6 +145,7 @@ export function createSupervisor({
     start: (config) => track(() => client.start(config)),
     run: (maxSteps) => track(() => client.run(maxSteps)),
     free: () => track(() => client.free()),
+    causes: (config) => track(() => client.causes(config)),
     /** Stops the current run; a worker that does not answer within stopGraceMs is restarted. */
     stop() {
       if (failure) return Promise.resolve({ stopped: false });

@@ -5,7 +5,7 @@
 import { createProtocol } from './protocol.mjs';
 
 const protocol = createProtocol({
-  loadEngine: () => import('./wasm/accumlab.mjs'),
+  loadEngine: () => import('../wasm/accumlab.mjs'),
   post: (message) => self.postMessage(message),
 });
 

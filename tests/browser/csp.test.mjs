@@ -33,7 +33,7 @@ test('the policy forbids inline scripts, eval, inline styles, plugins and <base>
 });
 
 test('the server sends the same policy as a header, for the page and for the worker script', async () => {
-  for (const path of ['', 'index.html', 'worker.mjs', 'wasm/accumlab.mjs']) {
+  for (const path of ['', 'index.html', 'worker.mjs', '../wasm/accumlab.mjs']) {
     const res = await fetch(lab.url + path);
     assert.equal(res.status, 200, path);
     assert.equal(res.headers.get('content-security-policy'), POLICY, path);

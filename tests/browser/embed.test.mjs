@@ -211,7 +211,7 @@ test('two <accum-lab> elements on one page run independently and follow their at
     assert.match(await iframeA.getAttribute('title'), /accumlab/);
     assert.equal(await page.locator('#b iframe').getAttribute('title'), 'Lab B');
     const src = new URL(await iframeA.getAttribute('src'));
-    assert.equal(src.pathname, '/index.html');
+    assert.equal(src.pathname, '/web/index.html');
     assert.deepEqual(Object.fromEntries(src.searchParams), { m: '8', k: '4', reduction: 'sum', lr: '0.01', embed: '1' });
     assert.deepEqual(await iframeA.evaluate((f) => [f.offsetWidth, f.offsetHeight]), [700, 500]);
 

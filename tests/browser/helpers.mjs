@@ -41,7 +41,7 @@ export async function newWatchedPage(browser, { width = 1280, height = 900 } = {
 /**
  * Builds the site into a fresh temporary directory (ACCUMLAB_ENGINE_DIR picks another
  * engine directory, default wasm/), serves it and launches Chromium.
- * Returns {url, browser, newPage, close}.
+ * Returns {url (the lab page's directory, .../web/), root (the site's), browser, newPage, close}.
  */
 export async function startLab() {
   const out = mkdtempSync(join(tmpdir(), 'accumlab-site-'));
@@ -58,7 +58,8 @@ export async function startLab() {
     await new Promise((ok) => server.close(ok));
     rmSync(out, { recursive: true, force: true });
   }
-  return { url, browser, newPage, close };
+  // The page sits at web/ as in the repo (build-site keeps the repo's layout).
+  return { url: `${url}web/`, root: url, browser, newPage, close };
 }
 
 /** Waits until the page finished a run (Run enabled again and a verdict shown). */

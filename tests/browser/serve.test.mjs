@@ -75,12 +75,14 @@ test('build-site assembles the page, the engine and uPlot, without the CLI or de
   const engine = process.env.ACCUMLAB_ENGINE_DIR ? resolve(process.env.ACCUMLAB_ENGINE_DIR) : undefined;
   try {
     buildSite({ out, engine });
-    for (const f of ['index.html', 'style.css', 'main.mjs', 'state.mjs', 'charts.mjs', 'panel.mjs', 'controls.mjs',
-      'client.mjs', 'worker.mjs', 'protocol.mjs', 'wasm/accumlab.mjs', 'wasm/accumlab.wasm',
-      'wasm/accumlab-scalar.wasm', 'vendor/uPlot.esm.js', 'vendor/uPlot.min.css']) {
+    // The repository's layout: the page's relative imports work in both.
+    for (const f of ['index.html', 'web/index.html', 'web/style.css', 'web/main.mjs', 'web/state.mjs', 'web/charts.mjs',
+      'web/panel.mjs', 'web/controls.mjs', 'web/client.mjs', 'web/worker.mjs', 'web/protocol.mjs', 'wasm/accumlab.mjs',
+      'wasm/contract.mjs', 'wasm/accumlab.wasm', 'wasm/accumlab-scalar.wasm', 'node_modules/uplot/dist/uPlot.esm.js',
+      'node_modules/uplot/dist/uPlot.min.css']) {
       assert.ok(existsSync(join(out, f)), `${f} is in the site`);
     }
-    for (const f of ['tools', 'dev', 'wasm/cli.mjs']) assert.ok(!existsSync(join(out, f)), `${f} is not in the site`);
+    for (const f of ['web/tools', 'web/dist', 'wasm/cli.mjs']) assert.ok(!existsSync(join(out, f)), `${f} is not in the site`);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

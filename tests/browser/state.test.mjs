@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { otherValue, badValues } from './values.mjs';
 import { PRESETS } from '../../wasm/presets.mjs';
+import { createLab } from '../../wasm/accumlab.mjs';
 import {
   SETTINGS, DATASETS, configFromState, defaultState, describeRuns, formatValue, parseValue,
   settingFor, settingForField, stateFromURL, urlFromState, stateFromConfig, sameState, FIXES,
@@ -97,25 +98,34 @@ test('the default config holds the documented defaults and only known fields', (
   assert.equal(c.accumSteps, 4);
   assert.equal(c.reduction, 'mean');
   assert.equal(c.correction, 'none');
-  assert.deepEqual(c.model, { dropout: 0, activation: 'tanh', norm: 'none' });
+  assert.deepEqual(c.model, { dropout: 0, hidden: [16, 16], activation: 'tanh', norm: 'none' });
   assert.deepEqual(c.optimizer, { name: 'sgd', momentum: 0, dampening: 0, nesterov: false, eps: 1e-8, betas: [0.9, 0.999] });
-  assert.deepEqual(c.data, { name: 'moons', n: 256, noise: 0.1, maskFraction: 0, shuffle: true });
+  assert.deepEqual(c.data, { name: 'moons', noise: 0.1, maskFraction: 0, shuffle: true }, 'data.n is the engine\'s (256; digits: 1797)');
   assert.deepEqual(c.schedule, { name: 'constant', stepSize: 10, gamma: 0.1, etaMin: 0, warmupSteps: 5 });
   assert.equal(c.steps, 20);
   assert.equal(c.rtol, 1e-5);
   assert.equal(c.atol, 1e-8);
   assert.equal('loss' in c, false, 'loss auto is left to the engine');
-  assert.equal('sizes' in c.model, false, 'default hidden sizes are left to the engine');
+  assert.equal('sizes' in c.model, false, 'the page sends hidden sizes only; the engine settles inputs and outputs');
 });
 
-test('hidden sizes get IN and OUT from the dataset', () => {
+test('the engine gives hidden sizes their IN and OUT from the dataset and the loss', async () => {
+  const lab = await createLab();
   const s = defaultState();
-  assert.deepEqual(configFromState({ ...s, hidden: [32] }).model.sizes, [2, 32, 2]);
-  assert.deepEqual(configFromState({ ...s, hidden: [] }).model.sizes, [2, 2]);
-  assert.deepEqual(configFromState({ ...s, hidden: [8, 8], data: 'digits' }).model.sizes, [64, 8, 8, 10]);
-  assert.deepEqual(configFromState({ ...s, hidden: [8, 8], data: 'gaussians' }).model.sizes, [2, 8, 8, 3]);
-  assert.deepEqual(configFromState({ ...s, hidden: [8, 8], data: 'regression' }).model.sizes, [1, 8, 8, 1]);
-  assert.deepEqual(configFromState({ ...s, hidden: [8, 8], data: 'seed_example' }).model.sizes, [4, 8, 8, 2]);
+  const sizes = (st) => {
+    const run = lab.start(configFromState(st));
+    try { return run.config.model.sizes; } finally { run.free(); }
+  };
+  assert.deepEqual(sizes({ ...s, hidden: [32] }), [2, 32, 2]);
+  assert.deepEqual(sizes({ ...s, hidden: [] }), [2, 2]);
+  assert.deepEqual(sizes({ ...s, hidden: [8, 8], data: 'digits' }), [64, 8, 8, 10]);
+  assert.deepEqual(sizes({ ...s, hidden: [8, 8], data: 'gaussians' }), [2, 8, 8, 3]);
+  assert.deepEqual(sizes({ ...s, hidden: [8, 8], data: 'regression' }), [1, 8, 8, 1]);
+  assert.deepEqual(sizes({ ...s, hidden: [8, 8], data: 'seed_example' }), [4, 8, 8, 2]);
+  // The bug this replaced: ?loss=bce&hidden=8 made the page send [2, 8, 1], which the core refused.
+  assert.deepEqual(sizes({ ...s, hidden: [8], loss: 'bce' }), [2, 8, 2]);
+  assert.deepEqual(sizes({ ...s, hidden: [], loss: 'bce' }), [2, 2]);
+  assert.deepEqual(sizes({ ...s, hidden: [4, 4], data: 'xor' }), [2, 4, 4, 2]);
   assert.equal(Object.keys(DATASETS).length, 8);
 });
 
@@ -154,7 +164,7 @@ test('every engine preset maps to page settings and back to the same config', ()
     const flat = (o, pre = '') => Object.entries(o).flatMap(([k, v]) => (v && typeof v === 'object' && !Array.isArray(v) ? flat(v, `${pre}${k}.`) : [[`${pre}${k}`, v]]));
     const mine = Object.fromEntries(flat(config));
     for (const [path, v] of flat(p.config)) {
-      if (path === 'model.sizes' && !('model.sizes' in mine)) assert.deepEqual(v.slice(1, -1), [16, 16], p.id);
+      if (path === 'model.sizes') assert.deepEqual(mine['model.hidden'], v.slice(1, -1), p.id);
       else if (path === 'loss' && !('loss' in mine)) assert.ok(['cross_entropy', 'mse'].includes(v));
       else assert.deepEqual(mine[path], v, `${p.id}: ${path}`);
     }

@@ -4,9 +4,9 @@
 // (web/tools/build-site.mjs), like web/main.mjs's; *.wasm imports are base64 text (esbuild's
 // base64 loader), decoded here and passed to createLab as wasmBytes: nothing is fetched.
 import { createProtocol } from '../protocol.mjs';
-import { createLab, simdSupported } from '../wasm/accumlab.mjs';
-import SIMD_WASM_BASE64 from '../wasm/accumlab.wasm';
-import SCALAR_WASM_BASE64 from '../wasm/accumlab-scalar.wasm';
+import { createLab, simdSupported } from '../../wasm/accumlab.mjs';
+import SIMD_WASM_BASE64 from '../../wasm/accumlab.wasm';
+import SCALAR_WASM_BASE64 from '../../wasm/accumlab-scalar.wasm';
 
 function bytesFromBase64(text) {
   const binary = atob(text);

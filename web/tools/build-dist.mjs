@@ -39,12 +39,13 @@ export async function buildDist({ out = join(ROOT, 'dist/accumlab.html'), engine
   const site = mkdtempSync(join(tmpdir(), 'accumlab-dist-'));
   try {
     buildSite({ out: site, engine });
-    // The dist modules use the site's paths (../protocol.mjs, ../wasm/...), as main.mjs does.
-    mkdirSync(join(site, 'dist'));
-    for (const name of readdirSync(join(ROOT, 'web/dist'))) cpSync(join(ROOT, 'web/dist', name), join(site, 'dist', name));
+    // The dist modules use the site's paths (../protocol.mjs, ../../wasm/...), as in the repo.
+    const pageDir = join(site, 'web');
+    mkdirSync(join(pageDir, 'dist'));
+    for (const name of readdirSync(join(ROOT, 'web/dist'))) cpSync(join(ROOT, 'web/dist', name), join(pageDir, 'dist', name));
 
     const workerSource = await bundle({
-      entryPoints: [join(site, 'dist/worker-entry.mjs')], absWorkingDir: site,
+      entryPoints: [join(pageDir, 'dist/worker-entry.mjs')], absWorkingDir: site,
       format: 'iife',
       loader: { '.wasm': 'base64' },
       // accumlab.mjs reads files with node:fs in Node only; import.meta.url is only used
@@ -52,8 +53,8 @@ export async function buildDist({ out = join(ROOT, 'dist/accumlab.html'), engine
       plugins: [nodeBuiltinsUnavailable()],
       define: { 'import.meta.url': 'undefined' },
     });
-    const html = readFileSync(join(site, 'index.html'), 'utf8');
-    const page = await inlinePage(html, site, workerSource);
+    const html = readFileSync(join(pageDir, 'index.html'), 'utf8');
+    const page = await inlinePage(html, pageDir, workerSource);
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, page.html);
     const wasmBase64Bytes = ['accumlab.wasm', 'accumlab-scalar.wasm']
@@ -112,11 +113,12 @@ function distEngineHost(site, workerSource) {
   };
 }
 
-/** The copyright notices at the top of the vendored libraries (site/vendor/*.js), kept. */
-function vendorNotices(site) {
-  if (!existsSync(join(site, 'vendor'))) return '';
-  return readdirSync(join(site, 'vendor')).filter((f) => /\.m?js$/.test(f)).map((f) => {
-    const head = readFileSync(join(site, 'vendor', f), 'utf8').match(/^\s*\/\*([\s\S]*?)\*\//);
+/** The copyright notices at the top of the libraries the page loads (uPlot), kept. */
+function vendorNotices(pageDir) {
+  const dir = join(pageDir, '../node_modules/uplot/dist');
+  if (!existsSync(dir)) return '';
+  return readdirSync(dir).filter((f) => /\.esm\.js$/.test(f)).map((f) => {
+    const head = readFileSync(join(dir, f), 'utf8').match(/^\s*\/\*([\s\S]*?)\*\//);
     return head && /copyright|licen[cs]e/i.test(head[1]) ? `/*!${head[1].replace(/^\*/, '')}*/` : '';
   }).filter(Boolean).join('\n');
 }

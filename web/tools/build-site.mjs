@@ -1,18 +1,28 @@
 #!/usr/bin/env node
-// web/tools/build-site.mjs — assembles the static lab into one directory (default build/site):
+// web/tools/build-site.mjs — assembles the static lab into one directory (default build/site),
+// in the repository's own layout, so the page's relative imports (../wasm/...,
+// ../node_modules/uplot/...) are the same served from the repo root or from the site:
 //
-//   index.html, style.css, *.mjs        the page (web/, without tools/ and dev/)
-//   wasm/accumlab.mjs, wasm/*.wasm      the engine (SIMD and scalar builds)
-//   vendor/uPlot.esm.js, uPlot.min.css  the chart library, copied from node_modules (no CDN)
+//   web/index.html, style.css, *.mjs    the page (web/, without tools/ and dist/)
+//   wasm/*.mjs, wasm/*.wasm             the engine (SIMD and scalar builds; not the CLI)
+//   node_modules/uplot/dist/uPlot.esm.js, uPlot.min.css   the chart library (no CDN)
+//   index.html                          a link to web/ (meta refresh)
 //
 // Usage: node web/tools/build-site.mjs [--out DIR] [--engine DIR]
 //   --engine DIR  where accumlab.mjs and the .wasm files are (default: wasm/)
 // Exits non-zero with a message naming what is missing.
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+const REDIRECT = `<!doctype html>
+<meta charset="utf-8">
+<meta http-equiv="refresh" content="0; url=web/">
+<title>accumlab</title>
+<a href="web/">accumlab: the lab</a>
+`;
 
 /** Builds the site; returns the output directory. Throws an Error naming what is missing. */
 export function buildSite({ out = join(ROOT, 'build/site'), engine = join(ROOT, 'wasm') } = {}) {
@@ -30,12 +40,13 @@ export function buildSite({ out = join(ROOT, 'build/site'), engine = join(ROOT, 
   }
 
   rmSync(out, { recursive: true, force: true });
+  mkdirSync(join(out, 'web'), { recursive: true });
   mkdirSync(join(out, 'wasm'), { recursive: true });
-  mkdirSync(join(out, 'vendor'), { recursive: true });
+  mkdirSync(join(out, 'node_modules/uplot/dist'), { recursive: true });
 
   for (const name of readdirSync(web)) {
     const p = join(web, name);
-    if (statSync(p).isFile() && /\.(html|css|mjs|js|svg|png|ico|json)$/.test(name)) cpSync(p, join(out, name));
+    if (statSync(p).isFile() && /\.(html|css|mjs|js|svg|png|ico|json)$/.test(name)) cpSync(p, join(out, 'web', name));
   }
   // The engine: its ES module(s) and both builds. The CLI stays out (Node only).
   for (const name of readdirSync(engine)) {
@@ -43,8 +54,10 @@ export function buildSite({ out = join(ROOT, 'build/site'), engine = join(ROOT, 
       cpSync(join(engine, name), join(out, 'wasm', name));
     }
   }
-  cpSync(join(uplot, 'uPlot.esm.js'), join(out, 'vendor/uPlot.esm.js'));
-  cpSync(join(uplot, 'uPlot.min.css'), join(out, 'vendor/uPlot.min.css'));
+  for (const name of ['uPlot.esm.js', 'uPlot.min.css', '../LICENSE']) {
+    if (existsSync(join(uplot, name))) cpSync(join(uplot, name), join(out, 'node_modules/uplot/dist', name));
+  }
+  writeFileSync(join(out, 'index.html'), REDIRECT);
   return out;
 }
 

@@ -49,13 +49,15 @@ export function policyOf(html) {
 
 /**
  * The policy to send as a header with `file`: an HTML file's own meta policy; for anything
- * else (scripts, the worker, wasm) the policy of root/index.html. A header is what puts the
+ * else (scripts, the worker, wasm) the lab page's policy (root/web/index.html, or
+ * root/index.html for a flat directory). A header is what puts the
  * worker under the policy too: a meta tag only covers its document. Read on every request
  * so a rebuilt site is served with its current policy.
  */
 function policyFor(root, file) {
   try {
-    return policyOf(readFileSync(/\.html?$/i.test(file) ? file : join(root, 'index.html'), 'utf8'));
+    const page = existsSync(join(root, 'web/index.html')) ? join(root, 'web/index.html') : join(root, 'index.html');
+    return policyOf(readFileSync(/\.html?$/i.test(file) ? file : page, 'utf8'));
   } catch {
     return null;
   }

@@ -77,7 +77,7 @@ test-c: $(C_TESTS) $(C_TESTS_WASM) ## C unit tests: native with ASan+UBSan, then
 	@set -e; for t in $(C_TESTS); do echo "== $$t"; ./$$t; done
 	@set -e; for t in $(C_TESTS_WASM); do echo "== $$t"; node tests/c/run-wasm.mjs $$t; done
 
-test-node: wasm
+test-node: wasm $(BUILD)/native/accumlab_native
 	node --test $(wildcard tests/node/*.test.mjs)
 
 test-browser: wasm

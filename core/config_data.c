@@ -127,12 +127,12 @@ int al_config_read_data(al_config *c, const json_value *const *given, al_error *
         return al_fail(e, AL_ERR_SHAPE, "data.n", "data.n is only for built-in data; explicit data has one sample per row of data.inputs");
     if (given[AL_F_DATA_NOISE])
         return al_fail(e, AL_ERR_SHAPE, "data.noise", "data.noise is only for built-in data, not with data.inputs");
-    if (!given[AL_F_DATA_TARGETS])
-        return al_fail(e, AL_ERR_SHAPE, "data.targets", "data.targets is required with data.inputs");
     if (given[AL_F_DATA_MASK] && c->data.mask_fraction > 0)
         return al_fail(e, AL_ERR_SHAPE, "data.maskFraction", "data.maskFraction and data.mask exclude each other: give one of them");
     if ((rc = parse_rows(given[AL_F_DATA_INPUTS], "data.inputs", 0, 0, 0, e, &c->data.rows, &c->data.in_dim, &c->data.inputs)))
         return rc;
+    if (!given[AL_F_DATA_TARGETS])
+        return al_fail(e, AL_ERR_SHAPE, "data.targets", "data.targets is required with data.inputs");
     c->data.name = AL_DATA_EXPLICIT;
     c->data.n = c->data.rows;
     if ((rc = parse_targets(c, given[AL_F_DATA_TARGETS], e))) return rc;

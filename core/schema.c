@@ -140,7 +140,7 @@ static const al_field FIELDS[AL_FIELD_COUNT] = {
     [AL_F_STEPS] = {"steps", AL_FT_INT, INT_AT(steps), 0, 20, 1, AL_MAX_STEPS, 0, 0, LIMIT, 0,
         0, "steps", 0, "Optimizer steps of each run.", 0},
     [AL_F_LAST_GROUP] = {"lastGroup", AL_FT_ENUM, INT_AT(last_group), 0, AL_LAST_KEEP, 0, 0, 0, 0, RANGE, LAST_GROUPS,
-        "drop_last", "last-group", 0, "The epoch's last, uneven group: keep it (shorter) or drop it.", 0},
+        0, "last-group", 0, "The epoch's last, uneven group: keep it (shorter) or drop it.", 0},
     [AL_F_RTOL] = {"rtol", AL_FT_NUMBER, DBL_AT(rtol), 0, 1e-5, 0, INF, 0, 0, RANGE, 0,
         0, 0, 0, "allclose's rtol (also the norm-wise and scale tests).", 0},
     [AL_F_ATOL] = {"atol", AL_FT_NUMBER, DBL_AT(atol), 0, 1e-8, 0, INF, 0, 0, RANGE, 0,

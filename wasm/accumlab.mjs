@@ -114,6 +114,11 @@ class Lab {
     this.schema = this.contract.schema;
   }
 
+  /** Bytes of WebAssembly memory the instance holds now (it grows, never shrinks). */
+  get memoryBytes() {
+    return this.#x.memory.buffer.byteLength;
+  }
+
   /**
    * The causes the core names for this config when the runs differ, predicted without
    * running (al_config_causes): an array of cause ids in the order they are explained.

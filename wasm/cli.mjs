@@ -8,61 +8,123 @@ import { fileURLToPath } from 'node:url';
 import { createLab, AccumLabError } from './accumlab.mjs';
 import { PRESETS, presetById } from './presets.mjs';
 
-const USAGE = `usage: accumlab compare [--preset ID] [--config FILE] [options] [--json]
+const kebab = (s) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/\./g, '-');
+
+/** CLI flags: the schema's short flags (--batch, --lr, ...), and --<path in kebab-case> for every field. */
+function flagTable(schema) {
+  const flags = new Map();
+  for (const f of schema) {
+    if (f.type === 'object') continue;
+    if (f.flag) flags.set(`--${f.flag}`, f);
+    if (!flags.has(`--${kebab(f.path)}`)) flags.set(`--${kebab(f.path)}`, f);
+  }
+  return flags;
+}
+
+/** The allowed values of a field in a few words, from the schema. */
+function allowed(f) {
+  if (f.options) return f.options.join(' | ');
+  if (f.type === 'bool') return 'true | false';
+  if (f.type === 'list') return `${f.items.type === 'int' ? 'integers' : 'numbers'}, comma separated`;
+  const lo = f.exclusiveMin ?? f.min, hi = f.exclusiveMax ?? f.max;
+  if (f.type === 'int') return hi === undefined ? `an integer >= ${lo}` : `an integer in ${lo}..${hi}`;
+  if (hi === undefined) return `a number ${f.exclusiveMin !== undefined ? '>' : '>='} ${lo}`;
+  return `a number in ${f.exclusiveMin !== undefined ? '(' : '['}${lo}, ${hi}${f.exclusiveMax !== undefined ? ')' : ']'}`;
+}
+
+export function usage(schema) {
+  const rows = [
+    ['--preset ID', 'start from a preset (accumlab presets lists them)'],
+    ['--config FILE', 'a JSON config (an object)'],
+    ...schema.filter((f) => f.flag).map((f) => [`--${f.flag} ${f.type === 'bool' ? 'BOOL' : 'X'}`, `${f.path}: ${allowed(f)}`]),
+    ['--<field-path> X', 'any field by its path in kebab-case, e.g. --optimizer-momentum 0.9'],
+    ['--set PATH=VALUE', 'any field by its path, e.g. --set optimizer.momentum=0.9 (VALUE is JSON or a string)'],
+    ['--scalar', 'use the scalar WebAssembly build instead of SIMD'],
+    ['--json', 'print the whole result as JSON'],
+    ['-h, --help', 'this text'],
+  ];
+  const width = Math.max(...rows.map(([a]) => a.length));
+  return `usage: accumlab compare [--preset ID] [--config FILE] [options] [--json]
        accumlab presets
 
 Runs the reference (batch m·k) and the accumulated run (k micro-batches of m) from the
 same start and compares gradients and parameters after every optimizer step.
 
-options (each overrides the preset and the config file; see README for every field):
-  --preset ID          start from a preset (accumlab presets lists them)
-  --batch M            micro-batch size m (batchSize)
-  --accum K            accumulation steps k (accumSteps)
-  --reduction R        mean | sum
-  --correction C       none | scale_loss | scale_lr | global_count
-  --loss L             l1 | mse | cross_entropy | bce
-  --dropout P          dropout probability after each hidden activation
-  --dropout-rng MODE   stream | keyed
-  --norm N             none | batchnorm | layernorm
-  --activation A       relu | tanh | sigmoid | gelu | identity
-  --sizes 2,16,16,2    model sizes, input to output
-  --optimizer NAME     sgd | adam | adamw
-  --lr X               learning rate
-  --data NAME          seed_example | regression | moons | circles | xor | spirals | gaussians | digits
-  --n N                number of samples
-  --steps N            optimizer steps
-  --seed N             seed of every random draw
-  --set PATH=VALUE     any config field, e.g. --set optimizer.momentum=0.9 (VALUE is JSON or a string)
-  --scalar             use the scalar WebAssembly build instead of SIMD
-  --json               print the whole result as JSON
-  -h, --help           this text`;
-
-const FLAGS = {
-  '--batch': ['batchSize', Number], '--accum': ['accumSteps', Number], '--reduction': ['reduction', String],
-  '--correction': ['correction', String], '--loss': ['loss', String], '--dropout': ['model.dropout', Number],
-  '--dropout-rng': ['dropoutRng', String], '--norm': ['model.norm', String], '--activation': ['model.activation', String],
-  '--sizes': ['model.sizes', (v) => v.split(',').map(Number)], '--optimizer': ['optimizer.name', String],
-  '--lr': ['optimizer.lr', Number], '--data': ['data.name', String], '--n': ['data.n', Number],
-  '--steps': ['steps', Number], '--seed': ['seed', Number],
-};
+options (each overrides the preset and the config file; from the engine's schema, which
+README's config table lists in full):
+${rows.map(([a, b]) => `  ${a.padEnd(width)}  ${b}`).join('\n')}`;
+}
 
 class UsageError extends Error {}
+/** A flag's value does not fit its field: named, without the whole usage text. */
+class ValueError extends Error {}
 
+const UNSAFE_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
+
+/** Sets obj[a][b]... = value; objects on the way have no prototype, so no key reaches Object.prototype. */
 function setPath(obj, path, value) {
   const keys = path.split('.');
+  for (const k of keys) if (UNSAFE_KEYS.has(k)) throw new ValueError(`'${path}' is not a config field`);
   let o = obj;
   for (const k of keys.slice(0, -1)) {
-    if (typeof o[k] !== 'object' || o[k] === null) o[k] = {};
+    if (typeof o[k] !== 'object' || o[k] === null || Array.isArray(o[k])) o[k] = Object.create(null);
     o = o[k];
   }
   o[keys.at(-1)] = value;
 }
 
-function parseValue(text) {
+const INT_RE = /^[+-]?\d+$/;
+const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** A flag's text as the field's type: strict decimal numbers (0x10 is refused), lists comma separated. */
+function typedValue(f, flag, text) {
+  const bad = () => new ValueError(`${flag} wants ${allowed(f)} (${f.path}), got '${text}'`);
+  const num = (t, int) => {
+    if (!(int ? INT_RE : NUMBER_RE).test(t.trim())) throw bad();
+    return Number(t);
+  };
+  switch (f.type) {
+    case 'int': return num(text, true);
+    case 'number':
+      if (f.items && text.includes(',')) return text.split(',').map((t) => num(t, false)); // model.dropout per layer
+      return num(text, false);
+    case 'bool':
+      if (text === 'true' || text === 'false') return text === 'true';
+      throw bad();
+    case 'list': {
+      if (text.trim().startsWith('[')) return parseJSONValue(text);
+      if (text.trim() === '' || text === 'none') return [];
+      return text.split(',').map((t) => num(t, f.items.type === 'int'));
+    }
+    default: return text;
+  }
+}
+
+function parseJSONValue(text) {
   try { return JSON.parse(text); } catch { return text; }
 }
 
-export async function parseArgs(argv) {
+async function readConfigFile(file) {
+  let text;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new ValueError(`cannot read the config file ${file}: ${e.code === 'EISDIR' ? 'it is a directory' : e.code === 'ENOENT' ? 'no such file' : e.message}`);
+  }
+  let config;
+  try {
+    config = JSON.parse(text);
+  } catch (e) {
+    throw new ValueError(`the config file ${file} is not valid JSON: ${e.message}`);
+  }
+  if (config === null || typeof config !== 'object' || Array.isArray(config))
+    throw new ValueError(`the config file ${file} must hold a JSON object, got ${config === null ? 'null' : Array.isArray(config) ? 'an array' : typeof config}`);
+  return config;
+}
+
+/** Parses the command line against the engine's schema. */
+export async function parseArgs(argv, schema) {
+  const flags = flagTable(schema);
   const args = { json: false, simd: undefined, config: {}, overrides: [] };
   if (argv[0] === 'presets') return { list: true };
   if (argv[0] !== 'compare') throw new UsageError(argv.length ? `unknown command '${argv[0]}'` : 'no command');
@@ -74,20 +136,21 @@ export async function parseArgs(argv) {
     };
     if (a === '--json') args.json = true;
     else if (a === '--scalar') args.simd = false;
-    else if (a === '--config') args.config = { ...args.config, ...JSON.parse(await readFile(next(), 'utf8')) };
+    else if (a === '--config') args.config = { ...args.config, ...(await readConfigFile(next())) };
     else if (a === '--preset') {
       const id = next(), preset = presetById(id);
       if (!preset) throw new UsageError(`unknown preset '${id}'; one of: ${PRESETS.map((p) => p.id).join(', ')}`);
       args.config = { ...args.config, ...structuredClone(preset.config) };
       args.preset = preset;
-    }
-    else if (a === '--set') {
+    } else if (a === '--set') {
       const [path, ...rest] = next().split('=');
       if (!rest.length) throw new UsageError(`--set wants PATH=VALUE, got '${path}'`);
-      args.overrides.push([path, parseValue(rest.join('='))]);
-    } else if (FLAGS[a]) {
-      const [path, conv] = FLAGS[a];
-      args.overrides.push([path, conv(next())]);
+      const text = rest.join('='), f = schema.find((x) => x.path === path);
+      // A known field's value is typed by the schema; any other path goes to the engine, which names it.
+      args.overrides.push([path, f && f.type !== 'enum' && !text.trim().startsWith('[') ? typedValue(f, `--set ${path}`, text) : parseJSONValue(text)]);
+    } else if (flags.has(a)) {
+      const f = flags.get(a);
+      args.overrides.push([f.path, typedValue(f, a, next())]);
     } else throw new UsageError(`unknown option '${a}'`);
   }
   for (const [path, value] of args.overrides) setPath(args.config, path, value);
@@ -97,8 +160,9 @@ export async function parseArgs(argv) {
 const f = (x, d = 4) => (typeof x === 'number' ? (Number.isFinite(x) ? Number(x.toPrecision(d)).toString() : String(x)) : String(x));
 const yes = (b) => (b ? 'yes' : 'no');
 
-export function summary(result, config) {
-  const m = config.batchSize ?? 8, k = config.accumSteps ?? 4;
+/** The table and verdict in words; m and k from the effective config the engine ran. */
+export function summary(result) {
+  const m = result.config.batchSize, k = result.config.accumSteps;
   const lines = [];
   lines.push(`reference: batch ${m * k}, 1 backward per step; accumulated: ${k} x batch ${m}; ${result.paramCount} parameters`);
   const head = ['step', 'loss ref', 'loss acc', 'grad allclose', 'grad ratio', 'grad |diff|/|ref|', 'grad max ULP', 'param allclose', 'param max|diff|'];
@@ -114,13 +178,19 @@ export function summary(result, config) {
 }
 
 async function main(argv) {
-  if (argv.includes('-h') || argv.includes('--help')) { console.log(USAGE); return 0; }
+  const simd = argv.includes('--scalar') ? false : undefined;
+  const lab = await createLab({ simd });
+  if (argv.includes('-h') || argv.includes('--help')) { console.log(usage(lab.schema)); return 0; }
   let args;
   try {
-    args = await parseArgs(argv);
+    args = await parseArgs(argv, lab.schema);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof SyntaxError || e.code === 'ENOENT') {
-      console.error(`accumlab: ${e.message}\n\n${USAGE}`);
+    if (e instanceof UsageError) {
+      console.error(`accumlab: ${e.message}\n\n${usage(lab.schema)}`);
+      return 2;
+    }
+    if (e instanceof ValueError) {
+      console.error(`accumlab: ${e.message} (accumlab --help lists the options)`);
       return 2;
     }
     throw e;
@@ -129,7 +199,6 @@ async function main(argv) {
     for (const p of PRESETS) console.log(`${p.id.padEnd(24)} Q${p.question}  ${p.title}`);
     return 0;
   }
-  const lab = await createLab({ simd: args.simd });
   let run;
   try {
     run = lab.start(args.config);
@@ -150,7 +219,7 @@ async function main(argv) {
     if (args.json) {
       console.log(JSON.stringify(result, (key, value) => (ArrayBuffer.isView(value) ? Array.from(value) : value)));
     } else {
-      console.log(summary(result, args.config));
+      console.log(summary(result));
       if (args.preset) {
         const t = args.preset.text;
         console.log(`\n${args.preset.title}\nWhat you see: ${t.see}\nWhy: ${t.why}\nFix: ${t.fix}\n\n${t.code}`);

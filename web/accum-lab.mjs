@@ -10,28 +10,41 @@
 // changing one reloads the lab with the new settings. Bad values are reported inside the
 // lab, as for a link.
 import { SETTINGS } from './state.mjs';
+import { field } from '../wasm/contract.mjs';
 
 const LAB_PAGE = new URL('index.html', import.meta.url);
 
-/** Readable attribute names for settings, besides the kebab-case of every URL key. */
-const ALIASES = {
-  'batch-size': 'm', 'accum-steps': 'k', 'dropout-rng': 'rng', activation: 'act', optimizer: 'opt',
-  'learning-rate': 'lr', 'weight-decay': 'wd', 'clip-grad-norm': 'clip', 'clip-placement': 'clipAt',
-  schedule: 'sched', 'scheduler-stepping': 'schedStep', dataset: 'data', samples: 'n',
-  'mask-fraction': 'mask', 'last-group': 'last',
-};
+const kebab = (key) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/_/g, '-').replace(/^-/, '');
 
-const kebab = (key) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/**
+ * Readable attribute names for settings, from the engine's schema: the kebab-case of the
+ * field's name (batch-size, weight-decay; for optimizer.name and schedule.name the object's
+ * name: optimizer, schedule), its CLI flag, and its other tools' names (learning-rate,
+ * dataset, samples, gradient-accumulation-steps).
+ */
+function schemaAliases() {
+  const out = {};
+  for (const s of SETTINGS) {
+    const path = s.path.replace(/\[\d+\]$/, '');
+    if (path !== s.path) continue; // optimizer.betas[0]: an item, no name of its own
+    const f = field(path), parts = path.split('.');
+    const own = parts.at(-1) === 'name' && parts.length > 1 ? parts.at(-2) : parts.at(-1);
+    for (const name of [own, f.flag, ...(f.aliases ?? [])]) {
+      if (name) out[kebab(name).toLowerCase()] ??= s.key;
+    }
+  }
+  return out;
+}
 
 /**
  * Attribute → URL parameter of the lab page, for every attribute the element passes on:
  * each setting's URL key in kebab-case (m, k, reduction, dropout, clip-at → clipAt, …), the
- * readable aliases above (batch-size → m, accum-steps → k, …), and the page parameters
+ * schema's readable names (batch-size → m, accum-steps → k, learning-rate → lr, …), and the page parameters
  * preset, hide, show and simd.
  */
 export const ATTRIBUTES = Object.freeze({
+  ...schemaAliases(),
   ...Object.fromEntries(SETTINGS.map((s) => [kebab(s.key), s.key])),
-  ...ALIASES,
   preset: 'preset', hide: 'hide', show: 'show', simd: 'simd',
 });
 

@@ -2,20 +2,14 @@
 // CSV (one row per optimizer step) and a chart as PNG. The text builders are pure (Node
 // tests can call them); download() and chartPNG() need a DOM.
 
-/** Columns of the CSV: name and how to read it from a step record (wasm/accumlab.mjs). */
-const METRICS = ['allclose', 'bitwise', 'maxAbsDiff', 'maxRelDiff', 'relNormDiff', 'maxUlp', 'cosine', 'normRatio'];
-export const CSV_COLUMNS = [
-  ['step', (r) => r.step],
-  ['lossRef', (r) => r.lossRef],
-  ['lossAcc', (r) => r.lossAcc],
-  ['lrRef', (r) => r.lrRef],
-  ['lrAcc', (r) => r.lrAcc],
-  ['gradNormRef', (r) => r.gradNormRef],
-  ['gradNormAcc', (r) => r.gradNormAcc],
-  ['gradCategory', (r) => r.gradCategory],
-  ...METRICS.map((m) => [`grad.${m}`, (r) => r.grad?.[m]]),
-  ...METRICS.map((m) => [`params.${m}`, (r) => r.params?.[m]]),
-];
+import { CONTRACT } from '../wasm/contract.mjs';
+
+/** Columns of the CSV: every field of the core's step record, in its order (core/contract.c);
+ * a dotted name reads a nested value (grad.allclose is record.grad.allclose). */
+export const CSV_COLUMNS = CONTRACT.record.fields.map(({ name }) => {
+  const [a, b] = name.split('.');
+  return [name, b === undefined ? (r) => r[a] : (r) => r[a]?.[b]];
+});
 
 /** FNV-1a of a string as 8 hex digits: a short, stable name for a config. */
 export function shortHash(text) {

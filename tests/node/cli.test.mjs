@@ -6,6 +6,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createLab } from '../../wasm/accumlab.mjs';
 
 const CLI = fileURLToPath(new URL('../../wasm/cli.mjs', import.meta.url));
 const run = (...args) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
@@ -31,9 +32,42 @@ test('flags override the config and the summary names the verdict', () => {
   assert.equal(p.stdout.trim().split('\n').filter((l) => /^\s+\d+\s/.test(l)).length, 3);
 });
 
-test('--set reaches nested fields', () => {
-  const p = run('compare', '--steps', '2', '--set', 'optimizer.momentum=0.9', '--set', 'model.norm=layernorm', '--json');
+test('--set and --<field-path> reach nested fields, and the engine ran with them', () => {
+  const p = run('compare', '--steps', '2', '--set', 'optimizer.momentum=0.9', '--set', 'model.norm=layernorm',
+    '--optimizer-eps', '1e-6', '--hidden', '5,3', '--json');
   assert.equal(p.status, 0, p.stderr);
+  const { config, paramCount } = JSON.parse(p.stdout);
+  assert.equal(config.optimizer.momentum, 0.9);
+  assert.equal(config.model.norm, 'layernorm');
+  assert.equal(config.optimizer.eps, 1e-6);
+  assert.deepEqual(config.model.sizes, [2, 5, 3, 2]);
+  assert.equal(paramCount, (2 * 5 + 5) + 2 * 5 + (5 * 3 + 3) + 2 * 3 + (3 * 2 + 2), 'Linear and LayerNorm parameters of 2-5-3-2');
+});
+
+test('every schema flag is a CLI flag, and hostile input exits 2 naming the field or file', async () => {
+  const lab = await createLab();
+  const help = run('--help').stdout;
+  for (const f of lab.schema.filter((x) => x.flag)) assert.match(help, new RegExp(`--${f.flag} .*${f.path.replace('.', '\\.')}`), f.path);
+  const cases = [
+    [['--batch', '0x10'], /--batch wants an integer in 1\.\.4096 \(batchSize\)/],
+    [['--set', '__proto__.batchSize=512'], /'__proto__\.batchSize' is not a config field/],
+    [['--set', 'constructor.prototype.x=1'], /not a config field/],
+    [['--steps', '1.5'], /--steps wants an integer/],
+    [['--nesterov-x', '1'], /unknown option/],
+  ];
+  const dir = mkdtempSync(join(tmpdir(), 'accumlab-'));
+  for (const [name, text] of [['null.json', 'null'], ['num.json', '123'], ['arr.json', '[1]'], ['bad.json', '{']]) {
+    writeFileSync(join(dir, name), text);
+    cases.push([['--config', join(dir, name)], new RegExp(name.replace('.', '\\.'))]);
+  }
+  cases.push([['--config', dir], /is a directory/], [['--config', join(dir, 'missing.json')], /no such file/]);
+  for (const [args, message] of cases) {
+    const p = run('compare', ...args);
+    assert.equal(p.status, 2, `${args.join(' ')}: ${p.stderr}`);
+    assert.match(p.stderr, message, args.join(' '));
+    assert.doesNotMatch(p.stderr, /at .*\.mjs:\d+/, 'no stack trace');
+  }
+  assert.equal(Object.prototype.batchSize, undefined);
 });
 
 test('a bad config exits 2 with the field named', () => {

@@ -38,48 +38,22 @@ const char *al_loss_name(al_loss l) { return al_option_name(AL_F_LOSS, (int)l); 
 
 /* ---------- the table's structure ---------- */
 
-static const char *last_part(const char *path) {
-    const char *dot = strrchr(path, '.');
-    return dot ? dot + 1 : path;
-}
-
-/* 1 if field f sits directly in the object `parent` ("" = the top). */
-static int is_child(const al_field *f, const char *parent) {
-    size_t n = strlen(parent);
-    if (!n) return strchr(f->path, '.') == NULL;
-    return strncmp(f->path, parent, n) == 0 && f->path[n] == '.' && strchr(f->path + n + 1, '.') == NULL;
-}
-
 static size_t children_of(const char *parent, const char **names, int *ids) {
     size_t n = 0;
     const al_field *t = al_fields();
     for (int i = 0; i < AL_FIELD_COUNT && n < MAX_CHILDREN; i++)
-        if (is_child(&t[i], parent)) { names[n] = last_part(t[i].path); ids[n++] = i; }
+        if (al_field_is_child(&t[i], parent)) { names[n] = al_field_name(t[i].path); ids[n++] = i; }
     return n;
 }
 
 /* ---------- defaults and free ---------- */
-
-static void store(al_config *c, const al_field *f, double x) {
-    char *p = (char *)c + f->offset;
-    if (f->storage == AL_ST_INT) *(int *)p = (int)x;
-    else if (f->storage == AL_ST_U64) *(uint64_t *)p = (uint64_t)x;
-    else if (f->storage == AL_ST_DOUBLE) *(double *)p = x;
-}
-
-static double stored(const al_config *c, const al_field *f) {
-    const char *p = (const char *)c + f->offset;
-    if (f->storage == AL_ST_INT) return *(const int *)p;
-    if (f->storage == AL_ST_U64) return (double)*(const uint64_t *)p;
-    return *(const double *)p;
-}
 
 void al_config_defaults(al_config *c) {
     if (!c) return;
     memset(c, 0, sizeof *c);
     const al_field *t = al_fields();
     for (int i = 0; i < AL_FIELD_COUNT; i++)
-        if (t[i].storage != AL_ST_NONE) store(c, &t[i], t[i].def);
+        if (t[i].storage != AL_ST_NONE) al_field_set(c, &t[i], t[i].def);
     const al_list_spec *h = t[AL_F_MODEL_HIDDEN].list, *b = t[AL_F_OPT_BETAS].list;
     c->n_hidden = h->n_default;
     for (int i = 0; i < h->n_default; i++) c->hidden[i] = (int)h->defaults[i];
@@ -123,20 +97,20 @@ static int read_scalar(parse_ctx *x, const al_field *f, const json_value *v, con
     switch (f->type) {
     case AL_FT_INT:
         if ((rc = al_get_int(v, path, (long long)f->min, (long long)f->max, f->over_code, x->e, &ll))) return rc;
-        store(x->c, f, (double)ll);
+        al_field_set(x->c, f, (double)ll);
         return AL_OK;
     case AL_FT_NUMBER:
         range_words(what, sizeof what, f->min, f->min_open, f->max, f->max_open);
         if ((rc = al_get_real(v, path, f->min, f->min_open, f->max, f->max_open, what, x->e, &d))) return rc;
-        store(x->c, f, d);
+        al_field_set(x->c, f, d);
         return AL_OK;
     case AL_FT_ENUM:
         if ((rc = al_get_enum(v, path, f->options, al_option_count(f->options), x->e, &k))) return rc;
-        store(x->c, f, k);
+        al_field_set(x->c, f, k);
         return AL_OK;
     case AL_FT_BOOL:
         if ((rc = al_get_bool(v, path, x->e, &k))) return rc;
-        store(x->c, f, k);
+        al_field_set(x->c, f, k);
         return AL_OK;
     default:
         return al_fail(x->e, AL_ERR_STATE, path, "%s has no scalar reader", path); /* not reached */
@@ -231,7 +205,7 @@ static int fail_unknown(parse_ctx *x, const json_member *m, const char *parent) 
             const char *end = strchr(p, ' ');
             size_t len = end ? (size_t)(end - p) : strlen(p);
             if (len == m->key_len && al_edit_distance(m->key, len, p, len) == 0)
-                hint = is_child(&t[i], parent) ? last_part(t[i].path) : t[i].path;
+                hint = al_field_is_child(&t[i], parent) ? al_field_name(t[i].path) : t[i].path;
             p = end ? end + 1 : p + len;
         }
     }
@@ -249,7 +223,7 @@ static int read_member(parse_ctx *x, const json_member *m, const char *parent) {
     char path[AL_PATH_MAX];
     al_path_key(path, parent, m->key, m->key_len);
     const al_field *f = memchr(m->key, '.', m->key_len) ? NULL : al_field_by_path(path, strlen(path));
-    if (!f || !is_child(f, parent)) return fail_unknown(x, m, parent);
+    if (!f || !al_field_is_child(f, parent)) return fail_unknown(x, m, parent);
     al_field_id id = (al_field_id)(f - al_fields());
     if (x->seen[id]) return al_fail(x->e, AL_ERR_PARSE, path, "%s is given twice", path);
     x->seen[id] = 1;
@@ -364,84 +338,3 @@ int al_config_parse(al_config *c, const char *json, size_t len, al_error *err) {
     e->message[0] = '\0';
     return AL_OK;
 }
-
-/* ---------- the effective config ---------- */
-
-static void write_floats(al_out *o, const float *x, long n) {
-    al_out_begin(o, '[');
-    for (long i = 0; i < n; i++) { al_out_item(o); al_out_float(o, x[i]); }
-    al_out_end(o, ']');
-}
-
-static void write_ints(al_out *o, const int *x, int n) {
-    al_out_begin(o, '[');
-    for (int i = 0; i < n; i++) { al_out_item(o); al_out_number(o, x[i]); }
-    al_out_end(o, ']');
-}
-
-static void write_rows(al_out *o, const float *x, long rows, long cols) {
-    al_out_begin(o, '[');
-    for (long i = 0; i < rows; i++) { al_out_item(o); write_floats(o, x + i * cols, cols); }
-    al_out_end(o, ']');
-}
-
-static void write_list(const al_config *c, al_field_id id, al_out *o) {
-    int explicit_data = c->data.name == AL_DATA_EXPLICIT;
-    switch (id) {
-    case AL_F_MODEL_SIZES: if (c->n_sizes) write_ints(o, c->sizes, c->n_sizes); else al_out_null(o); break;
-    case AL_F_MODEL_HIDDEN: write_ints(o, c->hidden, c->n_hidden); break;
-    case AL_F_MODEL_DROPOUT:
-        if (c->n_dropout) write_floats(o, c->dropout, c->n_dropout);
-        else al_out_float(o, c->dropout[0]);
-        break;
-    case AL_F_OPT_BETAS: {
-        al_out_begin(o, '[');
-        al_out_item(o); al_out_number(o, c->optimizer.beta1);
-        al_out_item(o); al_out_number(o, c->optimizer.beta2);
-        al_out_end(o, ']');
-        break;
-    }
-    case AL_F_DATA_INPUTS:
-        if (explicit_data && c->data.inputs) write_rows(o, c->data.inputs, c->data.rows, c->data.in_dim);
-        else al_out_null(o);
-        break;
-    case AL_F_DATA_TARGETS:
-        if (!explicit_data || !c->data.targets) al_out_null(o);
-        else if (c->data.class_targets) write_floats(o, c->data.targets, c->data.rows);
-        else write_rows(o, c->data.targets, c->data.rows, c->data.target_dim);
-        break;
-    case AL_F_DATA_MASK:
-        if (explicit_data && c->data.mask) write_rows(o, c->data.mask, c->data.rows, c->data.target_dim);
-        else al_out_null(o);
-        break;
-    case AL_F_INIT: if (c->init) write_floats(o, c->init, (long)c->init_len); else al_out_null(o); break;
-    default: al_out_null(o); break;
-    }
-}
-
-static void write_value(const al_config *c, const al_field *f, al_out *o) {
-    int explicit_data = c->data.name == AL_DATA_EXPLICIT;
-    al_field_id id = (al_field_id)(f - al_fields());
-    if (explicit_data && (id == AL_F_DATA_NAME || id == AL_F_DATA_N || id == AL_F_DATA_NOISE)) { al_out_null(o); return; }
-    if (id == AL_F_SCHED_T_MAX && c->schedule.t_max == 0) { al_out_null(o); return; }
-    if (f->list) { write_list(c, id, o); return; }
-    switch (f->type) {
-    case AL_FT_ENUM: al_out_string(o, f->options[(int)stored(c, f)]); break;
-    case AL_FT_BOOL: al_out_bool(o, stored(c, f) != 0); break;
-    default: al_out_number(o, stored(c, f)); break;
-    }
-}
-
-static void write_object(const al_config *c, const char *parent, al_out *o) {
-    const al_field *t = al_fields();
-    al_out_begin(o, '{');
-    for (int i = 0; i < AL_FIELD_COUNT; i++) {
-        if (!is_child(&t[i], parent)) continue;
-        al_out_key(o, last_part(t[i].path));
-        if (t[i].type == AL_FT_OBJECT) write_object(c, t[i].path, o);
-        else write_value(c, &t[i], o);
-    }
-    al_out_end(o, '}');
-}
-
-void al_config_write(const al_config *c, al_out *o) { write_object(c, "", o); }

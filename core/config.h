@@ -16,7 +16,7 @@
 #include "jsonw.h"
 #include "settings.h"
 
-typedef struct {
+typedef struct al_config_s {
     uint64_t seed;                  /* "seed": integer 0..2^53-1, default 1 */
 
     /* "model": {sizes, activation, dropout, norm} */

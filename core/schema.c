@@ -66,7 +66,7 @@ static const al_field FIELDS[AL_FIELD_COUNT] = {
         0, "norm", 0, "Normalisation after each hidden Linear: BatchNorm1d (training mode) or LayerNorm.", 0},
     [AL_F_LOSS] = {"loss", AL_FT_ENUM, INT_AT(loss), 1, AL_LOSS_MSE, 0, 0, 0, 0, RANGE, LOSSES,
         0, "loss", "cross_entropy for class targets, mse otherwise",
-        "Loss; class targets are one-hot for mse and l1, and a 0/1 label for bce with one output.", 0},
+        "Loss; class targets are one-hot over the outputs for mse, l1 and bce (bce on a 1-output model: a 0/1 label).", 0},
     [AL_F_REDUCTION] = {"reduction", AL_FT_ENUM, INT_AT(reduction), 0, AL_REDUCTION_MEAN, 0, 0, 0, 0, RANGE, REDUCTIONS,
         0, "reduction", 0, "How each backward's loss reduces over its samples (the big batch's too).", 0},
     [AL_F_BATCH_SIZE] = {"batchSize", AL_FT_INT, INT_AT(batch_size), 0, 8, 1, AL_MAX_BATCH, 0, 0, LIMIT, 0,
@@ -164,6 +164,32 @@ size_t al_option_count(const char *const *options) {
 const char *al_option_name(al_field_id id, int value) {
     const char *const *o = FIELDS[id].options;
     return value >= 0 && (size_t)value < al_option_count(o) ? o[value] : "unknown";
+}
+
+const char *al_field_name(const char *path) {
+    const char *dot = strrchr(path, '.');
+    return dot ? dot + 1 : path;
+}
+
+int al_field_is_child(const al_field *f, const char *parent) {
+    size_t n = strlen(parent);
+    if (!n) return strchr(f->path, '.') == NULL;
+    return strncmp(f->path, parent, n) == 0 && f->path[n] == '.' && strchr(f->path + n + 1, '.') == NULL;
+}
+
+void al_field_set(al_config *c, const al_field *f, double x) {
+    char *p = (char *)c + f->offset;
+    if (f->storage == AL_ST_INT) *(int *)p = (int)x;
+    else if (f->storage == AL_ST_U64) *(uint64_t *)p = (uint64_t)x;
+    else if (f->storage == AL_ST_DOUBLE) *(double *)p = x;
+}
+
+double al_field_get(const al_config *c, const al_field *f) {
+    const char *p = (const char *)c + f->offset;
+    if (f->storage == AL_ST_INT) return *(const int *)p;
+    if (f->storage == AL_ST_U64) return (double)*(const uint64_t *)p;
+    if (f->storage == AL_ST_DOUBLE) return *(const double *)p;
+    return 0;
 }
 
 /* ---- the exported schema ---- */

@@ -70,6 +70,15 @@ size_t al_option_count(const char *const *options);
 /* The JSON name of an enum value of this field ("unknown" if out of range). */
 const char *al_option_name(al_field_id id, int value);
 
+/* "lr" for "optimizer.lr": the key of a field in its object. */
+const char *al_field_name(const char *path);
+/* 1 if f sits directly in the object `parent` ("" = the top). */
+int al_field_is_child(const al_field *f, const char *parent);
+/* A scalar field's value in a config (al_config, config.h), as a double; storage by the table. */
+struct al_config_s;
+double al_field_get(const struct al_config_s *c, const al_field *f);
+void al_field_set(struct al_config_s *c, const al_field *f, double x);
+
 /* Writes the schema as a JSON array of {path, type, default, min, max, options, doc, ...}. */
 void al_schema_write(al_out *o);
 

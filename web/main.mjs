@@ -2,9 +2,10 @@
 // step records → charts and equality panel, result → verdict. All mutable state lives in
 // the closure of startApp(); the modules it uses keep theirs in their own closures.
 import {
-  configFromState, defaultState, describeRuns, settingForField, stateFromConfig, stateFromURL, urlFromState,
+  configFromState, defaultState, settingForField, stateFromConfig, stateFromURL, urlFromState,
 } from './state.mjs';
 import { PRESETS } from '../wasm/presets.mjs';
+import { describeRuns } from './run-words.mjs';
 import { createControls } from './controls.mjs';
 import { createCharts } from './charts.mjs';
 import { createPanel } from './panel.mjs';

@@ -2,7 +2,7 @@
 //
 // The verdict (headline, the engine's sentence, named causes with one-click fixes) and the
 // equality table for one step, with a slider to scrub through the steps recorded so far.
-import { FIXES } from './state.mjs';
+import { FIXES } from './run-words.mjs';
 import { fmt } from './charts.mjs';
 
 /** Rows of the equality table: record field, name, what it means, formatter. */

@@ -27,7 +27,7 @@ function runInPage(page, url, simd) {
         return plain({ steps: r.steps, initialParams: r.initialParams, first: r.first, final: r.final });
       }),
     };
-  }, { engineURL: `${url}wasm/accumlab.mjs`, configs: KNOB_CONFIGS, simd });
+  }, { engineURL: `${url}../wasm/accumlab.mjs`, configs: KNOB_CONFIGS, simd });
 }
 
 test(`Chromium gives the same bits as Node for ${KNOB_CONFIGS.length} configs covering every knob, SIMD and scalar builds`, async (t) => {

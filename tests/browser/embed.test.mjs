@@ -75,7 +75,7 @@ async function withPage(opts, body) {
   try {
     await body(page, context);
     assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
-    const foreign = requests.filter((u) => !u.startsWith(lab.url) && !/^(data|blob):/.test(u));
+    const foreign = requests.filter((u) => !u.startsWith(lab.root) && !/^(data|blob):/.test(u));
     assert.deepEqual(foreign, [], 'no requests beyond the page\'s own files');
   } finally {
     await context.close();

@@ -17,7 +17,7 @@ async function withPage(t, opts, body) {
   try {
     await body(page);
     assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
-    const foreign = requests.filter((u) => !u.startsWith(lab.url) && !u.startsWith('data:'));
+    const foreign = requests.filter((u) => !u.startsWith(lab.root) && !u.startsWith('data:'));
     assert.deepEqual(foreign, [], 'no requests beyond the page\'s own files');
   } finally {
     await context.close();

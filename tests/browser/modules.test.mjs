@@ -36,6 +36,6 @@ test('the page loads nothing from other origins (no CDN, no absolute URLs)', () 
 
 test('the fake or dev engines never ship: the worker imports the built engine only', () => {
   const worker = readFileSync(join(WEB, 'worker.mjs'), 'utf8');
-  assert.match(worker, /import\('\.\/wasm\/accumlab\.mjs'\)/);
+  assert.match(worker, /import\('\.\.\/wasm\/accumlab\.mjs'\)/);
   assert.ok(!modules.some((f) => /fake|dev/.test(f)));
 });

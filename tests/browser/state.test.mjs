@@ -4,10 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { otherValue, badValues } from './values.mjs';
 import { PRESETS } from '../../wasm/presets.mjs';
+import { FIXES, describeRuns } from '../../web/run-words.mjs';
 import { createLab } from '../../wasm/accumlab.mjs';
 import {
-  SETTINGS, DATASETS, configFromState, defaultState, describeRuns, formatValue, parseValue,
-  settingFor, settingForField, stateFromURL, urlFromState, stateFromConfig, sameState, FIXES,
+  SETTINGS, DATASETS, configFromState, defaultState, formatValue, parseValue,
+  settingFor, settingForField, stateFromURL, urlFromState, stateFromConfig, sameState,
 } from '../../web/state.mjs';
 
 test('the table has unique keys and paths, and every default parses back to itself', () => {

@@ -5,7 +5,7 @@
 // Binds 127.0.0.1 only, serves files under DIR with the right MIME types (wasm must be
 // application/wasm for streaming compilation), never outside DIR.
 import { createServer } from 'node:http';
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 

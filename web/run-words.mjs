@@ -1,0 +1,52 @@
+// web/run-words.mjs — the page's words about a state: what the two runs do, and the
+// one-click fixes it offers under a cause (cause id → settings). Pure, tested in Node.
+
+/**
+ * Words for the two runs and for how the accumulated run forms its loss:
+ * {reference: 'batch 32, 1 backward per step', accumulated: '4 × batch 8, 4 backwards per step', loss}.
+ */
+export function describeRuns(state) {
+  const { m, k } = state;
+  const mk = m * k;
+  const samples = m === 1 ? '1 sample' : `${m} samples`;
+  let loss;
+  if (state.correction === 'global_count') {
+    loss = `Each micro-batch's summed loss is divided by the number of items in its whole group of ${k}, so the ${k} gradients add up to the mean over the group.`;
+  } else if (state.reduction === 'sum') {
+    loss = `Each backward sums its loss over its samples; ${k} sums over ${samples} add up to the sum over ${mk}.`;
+  } else if (state.correction === 'scale_loss') {
+    loss = `Each micro-batch loss is a mean over ${samples}, divided by ${k} before the backward: ${k} of them add up to the mean over ${mk}.`;
+  } else if (state.correction === 'scale_lr') {
+    loss = `Each micro-batch loss is a mean over ${samples}; ${k} of them add up to ${k} × the mean over ${mk}, so the learning rate is divided by ${k} instead.`;
+  } else {
+    loss = `Each micro-batch loss is a mean over ${samples}, and the ${k} gradients are added up without dividing by ${k}.`;
+  }
+  return {
+    reference: `batch ${mk}, 1 backward per step`,
+    accumulated: `${k} × batch ${m}, ${k} backward${k === 1 ? '' : 's'} per step`,
+    loss: k === 1 ? 'With k = 1 both runs do the same work.' : loss,
+  };
+}
+
+/**
+ * One-click fixes for the verdict's causes: cause id → settings to change and the words
+ * for the button. The page offers them under the cause.
+ */
+export const FIXES = {
+  mean_unscaled: [
+    { label: 'Scale the loss by 1/k', set: { correction: 'scale_loss' } },
+    { label: 'Use sum reduction', set: { reduction: 'sum' } },
+  ],
+  dropout_stream: [{ label: 'Use keyed dropout masks', set: { rng: 'keyed' } }],
+  batchnorm: [{ label: 'Use LayerNorm instead', set: { norm: 'layernorm' } }],
+  clip_per_micro_batch: [{ label: 'Clip once, after accumulation', set: { clipAt: 'after_accumulation' } }],
+  scheduler_per_micro_batch: [{ label: 'Step the scheduler once per optimizer step', set: { schedStep: 'per_optimizer_step' } }],
+  uneven_last_group: [
+    { label: 'Divide by the items in the whole group', set: { correction: 'global_count' } },
+    { label: 'Drop the last group', set: { last: 'drop' } },
+  ],
+  variable_targets: [{ label: 'Divide by the items in the whole group', set: { correction: 'global_count' } }],
+  scale_lr_weight_decay: [{ label: 'Scale the loss instead of the lr', set: { correction: 'scale_loss' } }],
+  adam_scale: [{ label: 'Scale the loss by 1/k', set: { correction: 'scale_loss' } }],
+};
+

@@ -36,7 +36,13 @@ typedef struct {
     double rel_norm_diff;   /* |a-b| / |b| over the whole vector: the norm-wise size of the difference */
     double scale;           /* least-squares c in a ≈ c·b */
     double scaled_residual; /* |a - c·b| / |c·b|: how far a is from a scaled copy of b */
+    double closeness;       /* AL_CLOSE_*: the one closeness of a to b, in words by its name */
 } al_metrics;
+
+/* How close two vectors are, one state for everything that reports it (verdict, CLI, page):
+ * bitwise; allclose (element-wise torch.allclose); close_by_norm (element-wise allclose fails,
+ * as where large terms cancel to a small sum, but |a-b|/|b| <= rtol); not_close. */
+enum { AL_CLOSE_BITWISE, AL_CLOSE_ALLCLOSE, AL_CLOSE_BY_NORM, AL_CLOSE_NOT };
 
 typedef struct {
     double step;            /* 1-based optimizer step */
@@ -47,12 +53,20 @@ typedef struct {
     double micro_batches;   /* backwards of the accumulated run in this step */
     double grad_norm_ref;   /* gradient L2 norms before clipping */
     double grad_norm_acc;
-    double grad_category;   /* AL_GRADS_*: this step's gradient comparison in one word */
-    al_metrics grad;
-    al_metrics params;
+    double grad_category;   /* AL_GRADS_*: this step's gradient comparison at the same point, in one word */
+    double diverged;        /* 1 if this step made a loss, gradient or parameter non-finite (the last record) */
+    double clipped;         /* 1 if clipping cut both runs' gradients at the same point */
+    al_metrics grad;        /* each run's gradient at its own parameters, as its optimizer saw it (after clipping) */
+    al_metrics params;      /* the parameters after the step */
+    /* The accumulated loop's gradient evaluated at the reference run's parameters (same
+     * micro-batches, correction, clip placement, dropout masks), against the reference
+     * gradient: the gradient computation alone, at every step. Equal to grad while the
+     * parameters are bitwise equal. */
+    al_metrics same_point;
+    double unclipped_norm_ref, unclipped_norm_acc, unclipped_norm_ratio; /* at the same point, before any clipping */
 } al_step_record;
 
-enum { AL_GRADS_BITWISE, AL_GRADS_ROUNDING, AL_GRADS_SCALED, AL_GRADS_DIFFERENT };
+enum { AL_GRADS_BITWISE, AL_GRADS_ROUNDING, AL_GRADS_SCALED, AL_GRADS_DIFFERENT, AL_GRADS_UNJUDGED };
 enum { AL_PARAMS_BITWISE, AL_PARAMS_ROUNDING, AL_PARAMS_DIFFERENT, AL_PARAMS_DIVERGED };
 
 /* Causes the config can explain (bit flags of al_verdict.causes). */
@@ -71,12 +85,13 @@ enum {
     AL_CAUSE_VARIABLE_TARGETS = 1 << 11,      /* micro-batches with different numbers of valid targets */
     AL_CAUSE_SUMMATION_ORDER = 1 << 12,       /* equal up to rounding: sums grouped differently */
     AL_CAUSE_DIVERGED = 1 << 13,              /* a loss, gradient or parameter became NaN or infinite */
-    AL_CAUSE_AMPLIFIED_ROUNDING = 1 << 14     /* same gradients up to rounding at first, but unstable
-                                                 training grew the rounding differences */
+    AL_CAUSE_ROUNDING_AMPLIFIED = 1 << 14,    /* the same gradients up to rounding at every step, but the
+                                                 optimizer or unstable training grew the rounding differences */
+    AL_CAUSE_CLIP_MASKS = 1 << 15             /* clipping cut both gradients to max_norm and hid a scale */
 };
 
 typedef struct {
-    int32_t grads;          /* AL_GRADS_*, judged on the steps that started from allclose parameters */
+    int32_t grads;          /* AL_GRADS_*, judged at the same point on every step with finite gradients */
     int32_t params;         /* AL_PARAMS_*, worst over all steps */
     int32_t causes;         /* AL_CAUSE_* flags that apply to this config and these numbers */
     int32_t steps_done;     /* optimizer steps recorded */
@@ -112,7 +127,8 @@ long al_experiment_config_json(const al_experiment *e, char *buf, long cap);
 /* The causes a config implies when the runs differ, predicted without running (what the
  * run's verdict names, from the config alone: an uneven group if the data does not split
  * into whole groups, unequal target counts with a mask, clipping of partial sums, a schedule
- * stepped per micro-batch). Returns AL_OK with the AL_CAUSE_* flags, or the config's error. */
+ * stepped per micro-batch). Not clip_masks: whether clipping hid a scale depends on the
+ * gradients' norms in the run. Returns AL_OK with the AL_CAUSE_* flags, or the config's error. */
 int al_config_causes(const char *json, size_t len, int32_t *causes, al_error *err);
 /* The i-th cause (0..al_cause_count()-1, in the order they are explained): its id and bit. */
 int al_cause_count(void);

@@ -13,22 +13,30 @@
 typedef struct { const char *name; size_t offset; const char *kind; } layout_entry;
 
 #define REC(field, name, kind) {name, offsetof(al_step_record, field), kind}
-#define MET(part, field, name, kind) {#part "." name, offsetof(al_step_record, part) + offsetof(al_metrics, field), kind}
+#define MET(part, field, name, kind) {part##_NAME "." name, offsetof(al_step_record, part) + offsetof(al_metrics, field), kind}
+#define grad_NAME "grad"
+#define params_NAME "params"
+#define same_point_NAME "samePoint"
 #define METRICS(part) \
     MET(part, allclose, "allclose", "bool"), MET(part, bitwise, "bitwise", "bool"), \
     MET(part, max_abs_diff, "maxAbsDiff", "number"), MET(part, max_rel_diff, "maxRelDiff", "number"), \
     MET(part, max_ulp, "maxUlp", "number"), MET(part, cosine, "cosine", "number"), \
     MET(part, norm_ratio, "normRatio", "number"), MET(part, rel_norm_diff, "relNormDiff", "number"), \
-    MET(part, scale, "scale", "number"), MET(part, scaled_residual, "scaledResidual", "number")
+    MET(part, scale, "scale", "number"), MET(part, scaled_residual, "scaledResidual", "number"), \
+    MET(part, closeness, "closeness", "closeness")
 
-/* Every double of al_step_record: "kind" number, bool (1/0) or gradCategory (an index of
- * gradCategories). Dotted names nest (grad.allclose is record.grad.allclose). */
+/* Every double of al_step_record: "kind" number, bool (1/0), gradCategory (an index of
+ * gradCategories) or closeness (of closeness). Dotted names nest (grad.allclose is
+ * record.grad.allclose). */
 static const layout_entry RECORD[] = {
     REC(step, "step", "number"), REC(loss_ref, "lossRef", "number"), REC(loss_acc, "lossAcc", "number"),
     REC(lr_ref, "lrRef", "number"), REC(lr_acc, "lrAcc", "number"), REC(group_size, "groupSize", "number"),
     REC(micro_batches, "microBatches", "number"), REC(grad_norm_ref, "gradNormRef", "number"),
     REC(grad_norm_acc, "gradNormAcc", "number"), REC(grad_category, "gradCategory", "gradCategory"),
-    METRICS(grad), METRICS(params),
+    REC(diverged, "diverged", "bool"), REC(clipped, "clipped", "bool"),
+    METRICS(grad), METRICS(params), METRICS(same_point),
+    REC(unclipped_norm_ref, "unclipped.normRef", "number"), REC(unclipped_norm_acc, "unclipped.normAcc", "number"),
+    REC(unclipped_norm_ratio, "unclipped.normRatio", "number"),
 };
 
 #define VER(field, name, kind) {name, offsetof(al_verdict, field), kind}
@@ -39,7 +47,8 @@ static const layout_entry VERDICT[] = {
     VER(k, "k", "int32"), VER(factor, "factor", "number"),
 };
 
-static const char *const GRAD_CATEGORIES[] = {"bitwise", "rounding", "scaled", "different", 0};
+static const char *const GRAD_CATEGORIES[] = {"bitwise", "rounding", "scaled", "different", "unjudged", 0};
+static const char *const CLOSENESS[] = {"bitwise", "allclose", "close_by_norm", "not_close", 0}; /* AL_CLOSE_* */
 static const char *const PARAM_CATEGORIES[] = {"bitwise", "rounding", "different", "diverged", 0};
 static const char *const ERROR_CODES[] = {"ok", "parse", "type", "unknown", "range", "shape", "limit", "memory", "state", 0};
 static const char *const VECTORS[] = {"init", "paramsRef", "paramsAcc", "gradRef", "gradAcc", 0}; /* AL_VEC_* */
@@ -99,6 +108,7 @@ static void write_contract(al_out *o) {
     al_out_end(o, ']');
     write_names(o, "gradCategories", GRAD_CATEGORIES);
     write_names(o, "paramCategories", PARAM_CATEGORIES);
+    write_names(o, "closeness", CLOSENESS);
     write_names(o, "errorCodes", ERROR_CODES);
     write_names(o, "vectors", VECTORS);
     al_out_key(o, "datasets");

@@ -71,6 +71,10 @@ static size_t lay_out(al_experiment *e, arena_cursor *a, const al_data_facts *f)
     if (a->base) al_acts_bind(&e->acts, &e->model, e->G, acts);
     run_lay_out(&e->ref, a, e);
     run_lay_out(&e->acc, a, e);
+    long Rn = 2L * (e->model.L - 1) * e->model.max_width;
+    e->sp_grads = take(a, sizeof(float) * e->model.P);
+    e->sp_running = Rn ? take(a, sizeof(float) * Rn) : 0;
+    e->sp_unclipped = c->clip_grad_norm > 0 && c->clip_placement == AL_CLIP_PER_MICRO_BATCH ? take(a, sizeof(float) * e->model.P) : 0;
     return a->used;
 }
 
@@ -158,7 +162,6 @@ al_experiment *al_experiment_create(const char *json, size_t len, al_error *err)
     e->perm_epoch = -1;
     if (al_check_masks(e, err) != AL_OK) goto fail;
     borrow_arrays(e);
-    e->params_close = 1;
     e->v.k = e->k;
     e->v.grads = AL_GRADS_BITWISE;
     e->v.params = AL_PARAMS_BITWISE;
@@ -178,25 +181,27 @@ void al_experiment_free(al_experiment *e) {
 
 /* ---- one step ------------------------------------------------------------------------ */
 
-/* Forward, loss and backward of the samples [off, off+B) of the group; returns S. */
-static double forward_backward(al_experiment *e, al_run *r, int off, int B, float scale, long step) {
-    al_mask_source ms = {e->cfg.dropout_rng, &r->dropout, e->cfg.seed, step, e->gids + off};
+/* Forward, loss and backward of the samples [off, off+B) of the group, adding into
+ * p->grads; returns S. */
+static double forward_backward(al_experiment *e, const al_pass *p, int off, int B, float scale, long step) {
+    al_mask_source ms = {e->cfg.dropout_rng, p->dropout, e->cfg.seed, step, e->gids + off};
     const float *x = e->gx + (long)off * e->IN;
-    const float *out = al_model_forward(&e->acts, r->running, &ms, x, r->params, &e->model, B);
+    const float *out = al_model_forward(&e->acts, p->running, &ms, x, p->params, &e->model, B);
     double S = al_loss_forward_backward(e->dy, e->acts.scratch, out, e->gy + (long)off * e->T,
                                         e->mask ? e->gmask + (long)off * e->T : 0, e->cfg.loss, scale,
                                         B, e->OUT, e->T);
-    al_model_backward(r->grads, &e->acts, e->dy, x, r->params, &e->model, B);
+    al_model_backward(p->grads, &e->acts, e->dy, x, p->params, &e->model, B);
     return S;
 }
 
-/* What a run does before the first of its `passes` micro-batches of an optimizer step: zero
- * its gradients (optimizer.zero_grad()) and have its weights packed anew for the GEMMs (by
- * the first micro-batch). The parameters do not change until al_optim_step ends the step, so
- * every micro-batch of the step uses those packs; both runs share the packing buffers, and
- * each run's step starts here, so neither uses the other's packs or last step's. */
-static void begin_step(al_experiment *e, al_run *r, int passes) {
-    al_zero(r->grads, e->model.P);
+static al_pass pass_of(al_run *r) { return (al_pass){r->params, r->grads, r->running, &r->dropout}; }
+
+/* Before the first of `passes` micro-batches over the same parameters: zero the gradients
+ * (optimizer.zero_grad()) and have the weights packed anew for the GEMMs (by the first
+ * micro-batch; the later ones reuse the packs). Every pass over other parameters starts
+ * here, so none uses another's packs. */
+static void begin_pass(al_experiment *e, const al_pass *p, int passes) {
+    al_zero(p->grads, e->model.P);
     al_model_repack(&e->acts, &e->model, passes);
 }
 
@@ -204,60 +209,115 @@ static double base_lr(const al_config *c, long t) {
     return al_schedule_lr(&c->schedule, c->optimizer.lr, t);
 }
 
-/* The reference run: one backward over the whole group. */
-static void step_reference(al_experiment *e, al_step_record *rec, long s, int size, double count) {
-    const al_config *c = &e->cfg;
-    al_run *r = &e->ref;
-    long P = e->model.P;
-    begin_step(e, r, 1);
-    float scale = c->reduction == AL_REDUCTION_MEAN ? (float)(1.0 / count) : 1.0f;
-    rec->loss_ref = forward_backward(e, r, 0, size, scale, s) / count;
-    /* without clipping, the norm comes from the comparison's sums (al_experiment_step) */
-    if (c->clip_grad_norm > 0) rec->grad_norm_ref = al_clip_grad_norm(r->grads, P, c->clip_grad_norm);
-    r->sched_t++;
-    rec->lr_ref = base_lr(c, s); /* one micro-batch per step: either stepping gives t = s */
-    al_optim_step(r->params, r->grads, &r->opt, &c->optimizer, rec->lr_ref, P);
-}
+static int micro_batches(const al_experiment *e, int size) { return (size + e->m - 1) / e->m; }
 
-/* The accumulated run: micro-batches of m, each backward adding into the gradients. */
-static void step_accumulated(al_experiment *e, al_step_record *rec, long s, int size, double count) {
+/* The accumulated loop's backwards over the group, into p->grads: micro-batches of m, each
+ * loss reduced and corrected as configured, and clipped after every backward when clipping
+ * is per micro-batch and `clip` is set. Returns S; *last_norm: the norm the last per-micro
+ * clip saw. observe: note in e->seen what happened (the accumulated run only); sched_t:
+ * counts scheduler.step() calls (the accumulated run only, else NULL). */
+static double accumulate(al_experiment *e, const al_pass *p, long s, int size, double count, int clip,
+                         int observe, long *sched_t, double *last_norm) {
     const al_config *c = &e->cfg;
-    al_run *r = &e->acc;
-    long P = e->model.P;
-    int J = (size + e->m - 1) / e->m, per_micro = c->clip_grad_norm > 0 && c->clip_placement == AL_CLIP_PER_MICRO_BATCH;
-    double S = 0.0, first_count = -1.0, norm = 0.0;
-    begin_step(e, r, J);
+    int J = micro_batches(e, size), per_micro = clip && c->clip_grad_norm > 0 && c->clip_placement == AL_CLIP_PER_MICRO_BATCH;
+    double S = 0.0, first_count = -1.0;
+    begin_pass(e, p, J);
     for (int j = 0; j < J; j++) {
         int off = j * e->m, B = size - off < e->m ? size - off : e->m;
         double n_j = al_loss_count(e->mask ? e->gmask + (long)off * e->T : 0, B, e->T);
+        if (observe && first_count >= 0 && n_j != first_count) e->seen.unequal_counts = 1;
         if (first_count < 0) first_count = n_j;
-        else if (n_j != first_count) e->seen.unequal_counts = 1;
-        if (B != e->m) e->seen.uneven = 1;
+        if (observe && B != e->m) e->seen.uneven = 1;
         double base = c->reduction == AL_REDUCTION_MEAN ? (n_j > 0 ? 1.0 / n_j : 0.0) : 1.0;
         double scale = c->correction == AL_CORR_SCALE_LOSS ? base / e->k
                      : c->correction == AL_CORR_GLOBAL_COUNT ? 1.0 / count : base;
-        S += forward_backward(e, r, off, B, (float)scale, s);
+        S += forward_backward(e, p, off, B, (float)scale, s);
         if (per_micro) {
-            norm = al_clip_grad_norm(r->grads, P, c->clip_grad_norm);
-            if (norm + 1e-6 > c->clip_grad_norm) e->seen.clip_acc = 1;
+            *last_norm = al_clip_grad_norm(p->grads, e->model.P, c->clip_grad_norm);
+            if (observe && *last_norm + 1e-6 > c->clip_grad_norm) e->seen.clip_acc = 1;
         }
-        r->sched_t++;
+        if (sched_t) (*sched_t)++;
     }
-    if (J < e->k) e->seen.uneven = 1;
+    if (observe && J < e->k) e->seen.uneven = 1;
+    return S;
+}
+
+/* The reference run's gradient: one backward over the whole group, clipped. Its parameters
+ * change only in update_reference, after the same-point pass has used them. */
+static void reference_gradient(al_experiment *e, al_step_record *rec, long s, int size, double count) {
+    const al_config *c = &e->cfg;
+    al_pass p = pass_of(&e->ref);
+    begin_pass(e, &p, 1);
+    float scale = c->reduction == AL_REDUCTION_MEAN ? (float)(1.0 / count) : 1.0f;
+    rec->loss_ref = forward_backward(e, &p, 0, size, scale, s) / count;
+    /* without clipping, the norm comes from the comparison's sums (al_experiment_step) */
+    if (c->clip_grad_norm > 0) rec->grad_norm_ref = al_clip_grad_norm(p.grads, e->model.P, c->clip_grad_norm);
+}
+
+static void update_reference(al_experiment *e, al_step_record *rec, long s) {
+    const al_config *c = &e->cfg;
+    al_run *r = &e->ref;
+    r->sched_t++;
+    rec->lr_ref = base_lr(c, s); /* one micro-batch per step: either stepping gives t = s */
+    al_optim_step(r->params, r->grads, &r->opt, &c->optimizer, rec->lr_ref, e->model.P);
+}
+
+/* The accumulated run: its loop, then one optimizer step. */
+static void step_accumulated(al_experiment *e, al_step_record *rec, long s, int size, double count) {
+    const al_config *c = &e->cfg;
+    al_run *r = &e->acc;
+    al_pass p = pass_of(r);
+    double norm = 0.0;
+    double S = accumulate(e, &p, s, size, count, 1, 1, &r->sched_t, &norm);
     rec->loss_acc = S / count;
-    rec->micro_batches = J;
-    if (per_micro) rec->grad_norm_acc = norm;
-    else if (c->clip_grad_norm > 0) rec->grad_norm_acc = al_clip_grad_norm(r->grads, P, c->clip_grad_norm);
+    rec->micro_batches = micro_batches(e, size);
+    if (c->clip_grad_norm > 0 && c->clip_placement == AL_CLIP_PER_MICRO_BATCH) rec->grad_norm_acc = norm;
+    else if (c->clip_grad_norm > 0) rec->grad_norm_acc = al_clip_grad_norm(r->grads, e->model.P, c->clip_grad_norm);
     long t = c->scheduler_stepping == AL_SCHED_PER_MICRO_BATCH ? r->sched_t - 1 : s;
     rec->lr_acc = base_lr(c, t) / (c->correction == AL_CORR_SCALE_LR ? e->k : 1);
     if (base_lr(c, t) != rec->lr_ref) e->seen.lr_differ = 1;
-    al_optim_step(r->params, r->grads, &r->opt, &c->optimizer, rec->lr_acc, P);
+    al_optim_step(r->params, r->grads, &r->opt, &c->optimizer, rec->lr_acc, e->model.P);
+}
+
+/* The accumulated loop at the reference run's parameters, before either run updates: the
+ * same micro-batches, correction and clipping, the masks the accumulated run draws at this
+ * step (a copy of its generator), BatchNorm statistics into scratch. Fills e->sp_grads and
+ * returns the norm of the loop's gradient before any clipping. Changes neither run. */
+static double same_point_gradient(al_experiment *e, long s, int size, double count) {
+    const al_config *c = &e->cfg;
+    al_rng masks = e->acc.dropout;
+    al_pass p = {e->ref.params, e->sp_grads, e->sp_running, &masks};
+    double norm = 0.0;
+    accumulate(e, &p, s, size, count, 1, 0, NULL, &norm);
+    if (c->clip_grad_norm > 0 && c->clip_placement == AL_CLIP_PER_MICRO_BATCH) {
+        /* the partial sums were clipped: the unclipped loop needs a pass of its own */
+        al_rng again = e->acc.dropout;
+        al_pass u = {e->ref.params, e->sp_unclipped, e->sp_running, &again};
+        accumulate(e, &u, s, size, count, 0, 0, NULL, &norm);
+        return al_grad_norm(e->sp_unclipped, e->model.P);
+    }
+    if (c->clip_grad_norm > 0) return al_clip_grad_norm(e->sp_grads, e->model.P, c->clip_grad_norm);
+    return al_grad_norm(e->sp_grads, e->model.P);
+}
+
+/* This step's gradient category at the same point. Where clipping cut both gradients, their
+ * clipped values agree while the loop is off by the ratio of the unclipped norms: that ratio
+ * is the category (a scale that clipping hid), not the clipped agreement. */
+static int same_point_category(al_experiment *e, const al_step_record *rec) {
+    int cat = al_grad_category(&rec->same_point, e->cfg.rtol);
+    double ratio = rec->unclipped_norm_ratio;
+    if (rec->clipped && cat <= AL_GRADS_ROUNDING && fabs(ratio - 1.0) > 1e-3) {
+        e->seen.clip_masked = 1;
+        return AL_GRADS_SCALED;
+    }
+    return cat;
 }
 
 int al_experiment_step(al_experiment *e, al_step_record *rec, al_error *err) {
     if (!e) return al_fail(err, AL_ERR_STATE, "", "no experiment");
     if (!rec) return al_fail(err, AL_ERR_STATE, "", "no record to fill");
     if (e->step >= e->total_steps || e->v.diverged_step) return AL_DONE;
+    const al_config *c = &e->cfg;
     long s = e->step, P = e->model.P;
     memset(rec, 0, sizeof *rec);
     int size = al_gather_group(e, s);
@@ -267,21 +327,46 @@ int al_experiment_step(al_experiment *e, al_step_record *rec, al_error *err) {
     rec->step = (double)(s + 1);
     rec->group_size = size;
     if (size < e->G) e->seen.uneven = 1;
-    step_reference(e, rec, s, size, count);
+    /* While the parameters are bitwise equal (and nothing clips partial sums), the same-point
+     * gradient is the accumulated run's own: no extra pass. */
+    int per_micro = c->clip_grad_norm > 0 && c->clip_placement == AL_CLIP_PER_MICRO_BATCH;
+    int same_params = !per_micro && memcmp(e->ref.params, e->acc.params, sizeof(float) * (size_t)P) == 0;
+    reference_gradient(e, rec, s, size, count);
+    double sp_norm = same_params ? 0.0 : same_point_gradient(e, s, size, count);
+    update_reference(e, rec, s);
     step_accumulated(e, rec, s, size, count);
     e->step++;
     /* one pass over each pair: the metrics, the gradient norms and the finiteness check */
     double norm_acc, norm_ref;
-    int finite = al_compare_norms(&rec->grad, &norm_acc, &norm_ref, e->acc.grads, e->ref.grads, P, e->cfg.rtol, e->cfg.atol);
-    finite &= al_compare_norms(&rec->params, 0, 0, e->acc.params, e->ref.params, P, e->cfg.rtol, e->cfg.atol);
-    if (!(e->cfg.clip_grad_norm > 0)) { rec->grad_norm_ref = norm_ref; rec->grad_norm_acc = norm_acc; }
+    int finite_grads = al_compare_norms(&rec->grad, &norm_acc, &norm_ref, e->acc.grads, e->ref.grads, P, c->rtol, c->atol);
+    int finite = finite_grads & al_compare_norms(&rec->params, 0, 0, e->acc.params, e->ref.params, P, c->rtol, c->atol);
+    if (!(c->clip_grad_norm > 0)) { rec->grad_norm_ref = norm_ref; rec->grad_norm_acc = norm_acc; }
+    rec->unclipped_norm_ref = rec->grad_norm_ref;    /* before clipping (al_clip_grad_norm's norm) */
+    if (same_params) {
+        rec->same_point = rec->grad;
+        rec->unclipped_norm_acc = rec->grad_norm_acc;
+    } else {
+        finite_grads &= al_compare_norms(&rec->same_point, 0, 0, e->sp_grads, e->ref.grads, P, c->rtol, c->atol);
+        rec->unclipped_norm_acc = sp_norm;
+    }
+    rec->unclipped_norm_ratio = rec->unclipped_norm_ref != 0.0 ? rec->unclipped_norm_acc / rec->unclipped_norm_ref
+                              : rec->unclipped_norm_acc == 0.0 ? 1.0 : INFINITY;
+    rec->clipped = c->clip_grad_norm > 0 && !per_micro && rec->unclipped_norm_ref > c->clip_grad_norm &&
+                   rec->unclipped_norm_acc > c->clip_grad_norm;
+    finite_grads &= isfinite(rec->unclipped_norm_ref) && isfinite(rec->unclipped_norm_acc);
+    if (finite_grads) {
+        rec->grad_category = same_point_category(e, rec);
+        al_fold_verdict(e, rec);
+    } else {
+        rec->grad_category = AL_GRADS_UNJUDGED;
+    }
     if (!isfinite(rec->loss_ref) || !isfinite(rec->loss_acc) || !finite) {
+        /* this step is the last: its record says so, and the verdict is diverged from here */
+        rec->diverged = 1;
         e->v.diverged_step = (int)(s + 1);
         e->v.params = AL_PARAMS_DIVERGED;
-        return AL_DONE;
+        e->v.steps_done = (int)(s + 1);
     }
-    rec->grad_category = al_grad_category(&rec->grad, e->cfg.rtol);
-    al_fold_verdict(e, rec);
     return AL_OK;
 }
 

@@ -24,6 +24,15 @@ typedef struct {
     long sched_t;         /* scheduler.step() calls so far */
 } al_run;
 
+/* One pass of forward and backward: the parameters it runs at, where its gradients add up,
+ * its BatchNorm running statistics and its dropout generator. */
+typedef struct {
+    const float *params;  /* (P) */
+    float *grads;         /* (P) */
+    float *running;       /* (2·(L-1)·max_width) */
+    al_rng *dropout;
+} al_pass;
+
 /* What a run showed that the config alone cannot say (observed), or what the config
  * makes likely (predicted, al_config_causes). */
 typedef struct {
@@ -31,6 +40,7 @@ typedef struct {
     int unequal_counts;   /* micro-batches of a group held different numbers of valid targets */
     int clip_acc;         /* clipping per micro-batch really clipped */
     int lr_differ;        /* the runs used different learning rates */
+    int clip_masked;      /* clipping after accumulation cut both gradients and hid a scale */
 } al_signs;
 
 /* The data's shape, known before any data is made. */
@@ -54,11 +64,12 @@ struct al_experiment {
     float *init;          /* (P) */
     al_acts acts;
     al_run ref, acc;
+    float *sp_grads;      /* (P) the accumulated loop's gradient at the reference parameters */
+    float *sp_unclipped;  /* (P) the same without clipping, when clipping is per micro-batch; else NULL */
+    float *sp_running;    /* (2·(L-1)·max_width) scratch BatchNorm statistics of that pass */
     void *arena;
     /* verdict, built up step by step */
     al_verdict v;
-    int params_close;     /* the parameters going into the next step are allclose */
-    int first_category;   /* AL_GRADS_* of step 1 */
     al_signs seen;
     int saw_grads_off;
 };

@@ -73,10 +73,14 @@ double al_schedule_lr(const al_schedule_settings *s, double base_lr, long t) {
     }
 }
 
-double al_clip_grad_norm(float *grads, long P, double max_norm) {
+double al_grad_norm(const float *grads, long P) {
     double sq = 0.0;
     for (long i = 0; i < P; i++) sq += (double)grads[i] * grads[i];
-    double norm = sqrt(sq);
+    return sqrt(sq);
+}
+
+double al_clip_grad_norm(float *grads, long P, double max_norm) {
+    double norm = al_grad_norm(grads, P);
     double coef = max_norm / (norm + 1e-6);
     if (coef < 1.0) {
         float f = (float)coef;

@@ -23,6 +23,9 @@ void al_optim_step(float *params, const float *grads, al_optim_state *st, const 
  * warmup lr·min(1, (t+1)/warmupSteps) (LambdaLR with a linear ramp). tMax: s->t_max (>= 1). */
 double al_schedule_lr(const al_schedule_settings *s, double base_lr, long t);
 
+/* The total L2 norm of P gradients (summed in double, in index order). */
+double al_grad_norm(const float *grads, long P);
+
 /* clip_grad_norm_(max_norm): total L2 norm over all P gradients; if it exceeds max_norm,
  * multiplies by max_norm / (norm + 1e-6). Returns the norm before clipping. */
 double al_clip_grad_norm(float *grads, long P, double max_norm);

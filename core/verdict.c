@@ -11,19 +11,23 @@
  * softens it, then rounding), with the ids the binding and the docs use. */
 static const struct { int bit; const char *id; } CAUSES[] = {
     {AL_CAUSE_DIVERGED, "diverged"},
+    /* what breaks equivalence */
     {AL_CAUSE_MEAN_UNSCALED, "mean_unscaled"},
+    {AL_CAUSE_SUM_SCALED, "sum_scaled"},
     {AL_CAUSE_SCALE_LR, "scale_lr"},
     {AL_CAUSE_SCALE_LR_WEIGHT_DECAY, "scale_lr_weight_decay"},
     {AL_CAUSE_SCALE_LR_ADAM, "scale_lr_adam"},
-    {AL_CAUSE_ADAM_SCALE, "adam_scale"},
-    {AL_CAUSE_SUM_SCALED, "sum_scaled"},
     {AL_CAUSE_DROPOUT_STREAM, "dropout_stream"},
     {AL_CAUSE_BATCHNORM, "batchnorm"},
     {AL_CAUSE_CLIP_PER_MICRO_BATCH, "clip_per_micro_batch"},
     {AL_CAUSE_SCHEDULER_PER_MICRO_BATCH, "scheduler_per_micro_batch"},
     {AL_CAUSE_UNEVEN_LAST_GROUP, "uneven_last_group"},
     {AL_CAUSE_VARIABLE_TARGETS, "variable_targets"},
-    {AL_CAUSE_AMPLIFIED_ROUNDING, "amplified_rounding"},
+    /* what hides or softens it */
+    {AL_CAUSE_CLIP_MASKS, "clip_masks"},
+    {AL_CAUSE_ADAM_SCALE, "adam_scale"},
+    /* rounding */
+    {AL_CAUSE_ROUNDING_AMPLIFIED, "rounding_amplified"},
     {AL_CAUSE_SUMMATION_ORDER, "summation_order"},
 };
 
@@ -46,30 +50,32 @@ int al_grad_category(const al_metrics *g, double rtol) {
     return AL_GRADS_DIFFERENT;
 }
 
-/* Folds one step into the verdict. Gradients are judged only on steps that started from
- * allclose parameters: after the runs part, gradient differences are partly consequences. */
+/* The factor of a scaled step: where clipping hid it, the ratio of the unclipped norms. */
+static double step_factor(const al_step_record *rec) {
+    return rec->clipped ? rec->unclipped_norm_ratio : rec->same_point.scale;
+}
+
+/* Folds one step with finite gradients into the verdict. Gradients are judged at the same
+ * point on every such step, so the lesson (k×, rounding, masks) holds at every step, not
+ * only while the runs' parameters agree. */
 void al_fold_verdict(al_experiment *e, const al_step_record *rec) {
     al_verdict *v = &e->v;
     int cat = (int)rec->grad_category;
     double rtol = e->cfg.rtol;
     if (cat >= AL_GRADS_SCALED && !v->first_different_step) v->first_different_step = (int)rec->step;
-    if (e->params_close) {
-        if (v->judged_steps == 0) {
-            e->first_category = cat;
-            v->grads = cat;
-            v->factor = rec->grad.scale;
-        } else if (cat == AL_GRADS_SCALED || v->grads == AL_GRADS_SCALED) {
-            int same = cat == v->grads && fabs(rec->grad.scale / v->factor - 1.0) <= 1e-3;
-            if (!same) v->grads = AL_GRADS_DIFFERENT;
-        } else if (cat > v->grads) {
-            v->grads = cat;
-        }
-        v->judged_steps++;
+    if (v->judged_steps == 0) {
+        v->grads = cat;
+        v->factor = step_factor(rec);
+    } else if (cat == AL_GRADS_SCALED || v->grads == AL_GRADS_SCALED) {
+        int same = cat == v->grads && fabs(step_factor(rec) / v->factor - 1.0) <= 1e-3;
+        if (!same) v->grads = AL_GRADS_DIFFERENT;
+    } else if (cat > v->grads) {
+        v->grads = cat;
     }
+    v->judged_steps++;
     int pc = rec->params.bitwise ? AL_PARAMS_BITWISE
            : rounding_close(&rec->params, rtol) ? AL_PARAMS_ROUNDING : AL_PARAMS_DIFFERENT;
     if (pc > v->params) v->params = pc;
-    e->params_close = pc != AL_PARAMS_DIFFERENT;
     if (cat >= AL_GRADS_SCALED) e->saw_grads_off = 1;
     v->steps_done = (int)rec->step;
 }
@@ -91,6 +97,7 @@ int al_causes_of(const al_config *c, int hidden_dropout, const al_signs *s) {
     if (s->lr_differ) causes |= AL_CAUSE_SCHEDULER_PER_MICRO_BATCH;
     if (s->uneven && mean && c->correction != AL_CORR_GLOBAL_COUNT) causes |= AL_CAUSE_UNEVEN_LAST_GROUP;
     if (s->unequal_counts && mean && c->correction != AL_CORR_GLOBAL_COUNT) causes |= AL_CAUSE_VARIABLE_TARGETS;
+    if (s->clip_masked) causes |= AL_CAUSE_CLIP_MASKS;
     return causes;
 }
 
@@ -103,13 +110,15 @@ static int dropout_layers(const al_model *m) {
 void al_experiment_verdict(const al_experiment *e, al_verdict *out) {
     if (!e || !out) return;
     *out = e->v;
+    if (e->v.judged_steps == 0 && e->v.steps_done > 0) out->grads = AL_GRADS_UNJUDGED; /* nothing to judge them on */
     int differs = e->saw_grads_off || e->v.params >= AL_PARAMS_DIFFERENT, causes = 0;
     if (differs) {
         causes = al_causes_of(&e->cfg, dropout_layers(&e->model), &e->seen);
-        /* rounding that grew over the steps: only when nothing else explains it, and not
-         * for a run that blew up (divergence is the explanation then) */
-        if (causes == 0 && !e->v.diverged_step && e->first_category <= AL_GRADS_ROUNDING)
-            causes |= AL_CAUSE_AMPLIFIED_ROUNDING;
+        /* the same gradients up to rounding at every step, yet the parameters parted: the
+         * optimizer (Adam normalising rounding residuals) or unstable training grew the
+         * rounding; only when nothing else explains it, and not for a run that blew up */
+        if (causes == 0 && !e->v.diverged_step && e->v.judged_steps > 0 && e->v.grads <= AL_GRADS_ROUNDING)
+            causes |= AL_CAUSE_ROUNDING_AMPLIFIED;
     } else if (e->v.grads == AL_GRADS_ROUNDING || e->v.params == AL_PARAMS_ROUNDING) {
         causes |= AL_CAUSE_SUMMATION_ORDER;
     }
@@ -121,7 +130,7 @@ void al_experiment_verdict(const al_experiment *e, al_verdict *out) {
  * into whole groups and micro-batches), unequal target counts (a mask, k > 1), clipping of
  * partial sums, learning rates that part (a schedule stepped per micro-batch). */
 static al_signs predicted_signs(const al_config *c, int N) {
-    al_signs s = {0, 0, 0, 0};
+    al_signs s = {0, 0, 0, 0, 0};
     int m = c->batch_size, k = c->accum_steps, G = m * k;
     s.uneven = c->last_group == AL_LAST_KEEP && N % G != 0;
     s.unequal_counts = k > 1 && (c->data.mask_fraction > 0 || c->data.mask != NULL);
@@ -139,7 +148,7 @@ int al_config_causes(const char *json, size_t len, int32_t *causes, al_error *er
     int hidden = c.n_sizes ? c.n_sizes - 2 : c.n_hidden, with_dropout = 0;
     for (int l = 0; l < hidden; l++) with_dropout += (c.n_dropout ? c.dropout[l < c.n_dropout ? l : 0] : c.dropout[0]) > 0.0f;
     al_signs s = predicted_signs(&c, f.N);
-    if (causes) *causes = al_causes_of(&c, with_dropout, &s);
+    if (causes) *causes = al_causes_of(&c, with_dropout, &s); /* clip_masks is what a run shows, never predicted */
     al_config_free(&c);
     return AL_OK;
 }

@@ -313,7 +313,8 @@ function readRecord(view, contract) {
   const r = {};
   for (const { name, offset, kind } of contract.record.fields) {
     const x = view.getFloat64(offset, true);
-    const value = kind === 'bool' ? x === 1 : kind === 'gradCategory' ? contract.gradCategories[x] : x;
+    const value = kind === 'bool' ? x === 1 : kind === 'gradCategory' ? contract.gradCategories[x]
+      : kind === 'closeness' ? contract.closeness[x] : x;
     const dot = name.indexOf('.');
     if (dot < 0) r[name] = value;
     else (r[name.slice(0, dot)] ??= {})[name.slice(dot + 1)] = value;

@@ -93,7 +93,7 @@ export function configFor(choices) {
 const RESCALING_CAUSES = ['mean_unscaled', 'adam_scale', 'sum_scaled', 'uneven_last_group'];
 
 /**
- * True if clipping after accumulation can make this broken loop agree by accident: every
+ * True if clipping after accumulation can hide this broken loop's scale: every
  * cause (ids: the core's prediction for configFor(choices)) only rescales the accumulated
  * gradient (not the lr), and clip_grad_norm_ cutting both gradients to max_norm undoes a rescaling.
  */
@@ -118,7 +118,7 @@ export function checkLoop(choices, ids) {
   const clip = ch.clipping !== 'none';
   const equivalent = ids.length === 0 ? 'yes' : ids.length === 1 && ids[0] === 'scale_lr' && !clip ? 'updates' : 'no';
   if (clippingCanHide(ch, ids)) {
-    notes.push(`Clipping after accumulation can hide this: when clip_grad_norm_ cuts both gradients at every step, both end up with norm max_norm and the runs agree by accident (this run, max_norm ${CLIP}, does). Where it cuts one run and not the other, they differ. Fix the scale; do not rely on clipping.`);
+    notes.push(`Clipping after accumulation can hide this: when clip_grad_norm_ cuts both gradients, both end up with norm max_norm and the updates agree while the loop is off by a scale (the lab names it: clip_masks, with the ratio before clipping). Where it cuts one run and not the other, they differ. Fix the scale; do not rely on clipping.`);
   } else if (clip && ch.scaling === 'lr' && ch.reduction === 'mean') {
     notes.push(`clip_grad_norm_ sees the ${K}× gradient, so it cuts the accumulated run where it would not cut the big batch: lr/${K} then no longer compensates.`);
   }

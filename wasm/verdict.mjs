@@ -7,7 +7,7 @@ const fmt = (x, digits = 4) => (Number.isFinite(x) ? Number(x.toPrecision(digits
 
 // The words for each cause id: a title and an explanation, from the run's numbers.
 const WORDS = Object.fromEntries([
-  ['diverged', (c) => `training diverged`, (c) => `A loss, gradient or parameter became NaN or infinite at step ${c.divergedStep}; the run stopped there. Lower the learning rate.`],
+  ['diverged', (c) => `training diverged`, (c) => `A loss, gradient or parameter became NaN or infinite at step ${c.divergedStep}; that step is the last record. ${c.decayBlowsUp ? `The weight decay times the learning rate is ${fmt(c.lr * c.wd)}: each step multiplies the weights by ${fmt(1 - c.lr * c.wd)}, so they blow up. Lower the weight decay or the learning rate.` : `The learning rate ${fmt(c.lr)} is too large for these settings${c.sum ? ` (a sum-reduced gradient is ${c.m * c.k}× the mean's)` : ''}: lower it.`}`],
   ['mean_unscaled', (c) => `each micro-batch's mean loss is added ${c.k} times without dividing by ${c.k}`, (c) => `Each micro-batch loss is a mean over its ${c.m} samples and ${c.k} such gradients are added, so the accumulated gradient is ${c.k}× the mean over all ${c.m * c.k} samples (${c.k} × (1/${c.m}) = 1/${c.m * c.k} × ${c.k}). Fix: divide the loss by ${c.k} (correction scale_loss), or use sum reduction, or (plain SGD) divide the learning rate by ${c.k}.`],
   ['scale_lr', (c) => `the learning rate, not the loss, is divided by ${c.k}`, (c) => `The learning rate is divided by ${c.k} instead of the loss, so the gradient is ${c.k}× the big batch's by design while the SGD update lr/${c.k} × ${c.k}g = lr·g is the same.`],
   ['scale_lr_weight_decay', (c) => `weight decay shrinks with the divided learning rate`, (c) => `Weight decay is applied with the divided learning rate, so it is ${c.k}× weaker in the accumulated run: scaling the lr equals scaling the loss only without weight decay. Fix: scale the loss instead.`],
@@ -20,7 +20,8 @@ const WORDS = Object.fromEntries([
   ['scheduler_per_micro_batch', (c) => `the scheduler steps ${c.k} times per optimizer step`, (c) => `The scheduler stepped after every micro-batch, so the schedule ran ${c.k} times too fast (the learning rates differ). Fix: call scheduler.step() once per optimizer step.`],
   ['uneven_last_group', (c) => `an uneven last group is still divided by ${c.k}`, (c) => `A group had fewer samples than ${c.m}×${c.k} (the epoch's last, uneven group) or a smaller last micro-batch, so averaging per micro-batch and dividing by ${c.k} weights its samples unequally. Fix: sum the loss and divide by the number of items in the whole group (correction global_count), or drop the last group.`],
   ['variable_targets', (c) => `micro-batches with different numbers of valid targets are averaged separately`, () => `Micro-batches hold different numbers of valid targets, so averaging each micro-batch weights targets unequally. Fix: sum the loss and divide by the number of valid targets in the whole group (correction global_count: the num_items_in_batch fix).`],
-  ['amplified_rounding', (c) => `unstable training grows rounding differences`, (c) => `Both runs computed the same gradients up to rounding at first, but training is unstable with these settings${c.lossRise ? ` (the loss went from ${c.lossRise})` : ''}, so tiny rounding differences grew until the runs parted. Fix: a smaller learning rate${c.sum ? ` (a sum-reduced gradient is ${c.m * c.k}× the mean's, so lr ${c.lr} acts like ${fmt(c.lr * c.m * c.k)} on a mean)` : ''}.`],
+  ['clip_masks', (c) => `clipping cut both gradients to max_norm and hid a ×${fmt(c.unclippedRatio, 3)} scale`, (c) => `Before clipping, the accumulated gradient at the same point is ${fmt(c.unclippedRatio, 4)}× the big batch's (unclipped norms${c.unclippedNorms}); clip_grad_norm_ cut both to max_norm ${fmt(c.clip)}, so the clipped gradients agree and the updates match only while both norms exceed ${fmt(c.clip)}. The loop is still wrong: fix the scale, and do not rely on clipping.`],
+  ['rounding_amplified', (c) => `${c.adam ? 'Adam normalises' : 'training amplifies'} rounding differences`, (c) => `At the same point the two loops compute the same gradient up to float rounding at every step, yet the parameters part: ${c.adam ? `Adam divides each gradient by its running RMS, so an entry that is exactly 0 in one sum and a rounding residual like 1e-9 in the other becomes a step of about lr (${fmt(c.lr)}) instead of 0` : `training is unstable with these settings${c.lossRise ? ` (the loss went from ${c.lossRise})` : ''}, so tiny rounding differences grow`}. Both loops are right; PyTorch in another summation order would part the same way.${c.adam ? '' : ` A smaller learning rate${c.sum ? ` (a sum-reduced gradient is ${c.m * c.k}× the mean's, so lr ${c.lr} acts like ${fmt(c.lr * c.m * c.k)} on a mean)` : ''} keeps them together.`}`],
   ['summation_order', (c) => `the same sums grouped differently`, (c) => `The same terms are added in a different grouping (within each micro-batch, then across micro-batches), so the results agree up to float rounding (at most ${fmt(c.maxUlp, 3)} ULP apart), not bit for bit.`],
 ].map(([id, title, text]) => [id, { title, text }]));
 
@@ -48,6 +49,10 @@ function headline(v, c, ids) {
   const g = v.grads, p = v.params;
   if (v.divergedStep) return `Training diverged at step ${v.divergedStep}: a value became NaN or infinite.`;
   if (v.stepsDone === 0) return 'No steps have run yet.';
+  if (ids.includes('clip_masks'))
+    return `Clipping hides a broken loop: before clipping the accumulated gradient is ${fmt(c.unclippedRatio)}× the big batch's, and clip_grad_norm_ cut both to max_norm.`;
+  if (ids.includes('rounding_amplified'))
+    return 'The two loops compute the same gradients up to rounding at every step; the parameters part only because rounding differences grow.';
   if (g === 'bitwise' && p === 'bitwise') return 'Gradient accumulation is bit-for-bit identical to the big batch.';
   if (g !== 'scaled' && g !== 'different' && p !== 'different')
     return 'Gradient accumulation matches the big batch up to float rounding, not bit for bit.';
@@ -61,7 +66,15 @@ function headline(v, c, ids) {
 
 /** The numbers the cause texts quote, from the effective config and the steps. */
 function context(config, steps, extra) {
+  let clipped = null;
+  for (const s of steps) if (s.clipped && Math.abs(s.unclipped.normRatio - 1) > 1e-3) { clipped = s; break; }
   return {
+    clip: config.clipGradNorm,
+    unclippedRatio: clipped ? clipped.unclipped.normRatio : 1,
+    unclippedNorms: clipped ? ` ${fmt(clipped.unclipped.normAcc, 3)} and ${fmt(clipped.unclipped.normRef, 3)} at step ${clipped.step}` : '',
+    adam: config.optimizer.name !== 'sgd',
+    wd: config.optimizer.weightDecay,
+    decayBlowsUp: config.optimizer.lr * config.optimizer.weightDecay >= 1,
     k: config.accumSteps,
     m: config.batchSize,
     eps: config.optimizer.eps,
@@ -71,6 +84,20 @@ function context(config, steps, extra) {
     maxUlp: maxUlp(steps),
     ...extra,
   };
+}
+
+/**
+ * One closeness in words: "bitwise" … "not close", and for close_by_norm the reason:
+ * element-wise allclose fails where large terms cancel to a small sum, but the vectors agree
+ * norm-wise within rtol.
+ */
+export function closenessText(m, rtol) {
+  switch (m.closeness) {
+    case 'bitwise': return 'the same bits';
+    case 'allclose': return `close (torch.allclose, largest difference ${fmt(m.maxAbsDiff, 2)})`;
+    case 'close_by_norm': return `close by norm: element-wise allclose fails (largest difference ${fmt(m.maxAbsDiff, 2)}, where large terms cancel to small sums), but |a−b|/|b| = ${fmt(m.relNormDiff, 2)} ≤ rtol ${rtol}`;
+    default: return `not close (|a−b|/|b| = ${fmt(m.relNormDiff, 2)})`;
+  }
 }
 
 /** The causes with these ids, in the given order, as {id, title, text}. */

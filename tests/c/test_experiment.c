@@ -476,13 +476,14 @@ TEST(a_divergent_run_ends_with_the_step_and_verdict_diverged) {
                   "\"optimizer\": {\"name\": \"sgd\", \"lr\": 1e6}, \"steps\": 10}");
     CHECK(r.ok && r.status == AL_DONE, "ran");
     CHECK(r.v.diverged_step > 0 && r.v.diverged_step <= 10, "diverged step %d", r.v.diverged_step);
-    CHECK(r.n == r.v.diverged_step - 1, "%d records before the divergent step %d", r.n, r.v.diverged_step);
+    CHECK(r.n == r.v.diverged_step, "%d records, the last one the divergent step %d", r.n, r.v.diverged_step);
+    CHECK(r.n > 0 && r.rec[r.n - 1].diverged == 1 && r.rec[r.n - 1].step == r.v.diverged_step, "the divergent step's record is flagged");
     CHECK(r.v.params == AL_PARAMS_DIVERGED, "params %d", r.v.params);
     CHECK(has(&r, AL_CAUSE_DIVERGED), "causes %#x", r.v.causes);
     /* a run that blew up is explained by its divergence, not by "rounding amplified" */
-    CHECK(!has(&r, AL_CAUSE_AMPLIFIED_ROUNDING), "causes %#x", r.v.causes);
-    for (int s = 0; s < r.n; s++)
-        CHECK(isfinite(r.rec[s].loss_ref) && isfinite(r.rec[s].loss_acc), "finite losses before divergence");
+    CHECK(!has(&r, AL_CAUSE_ROUNDING_AMPLIFIED), "causes %#x", r.v.causes);
+    for (int s = 0; s < r.n - 1; s++)
+        CHECK(isfinite(r.rec[s].loss_ref) && isfinite(r.rec[s].loss_acc) && !r.rec[s].diverged, "finite losses before divergence");
     done(&r);
 }
 

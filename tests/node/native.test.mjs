@@ -27,7 +27,7 @@ function linesOf(result, contract) {
   const value = (s, { name, kind }) => {
     const [a, b] = name.split('.');
     const v = b === undefined ? s[a] : s[a][b];
-    return kind === 'gradCategory' ? contract.gradCategories.indexOf(v) : v;
+    return kind === 'gradCategory' ? contract.gradCategories.indexOf(v) : kind === 'closeness' ? contract.closeness.indexOf(v) : v;
   };
   const lines = result.steps.map((s) => fields.map((f) => hex64(value(s, f))).join(' '));
   lines.push(`init ${fnv(result.initialParams)}`, `ref ${fnv(result.final.paramsRef)}`, `acc ${fnv(result.final.paramsAcc)}`);

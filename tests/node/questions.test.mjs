@@ -173,7 +173,8 @@ test('divergence ends the run cleanly with verdict diverged and the step', async
   const r = (await lab()).compare({ data: { name: 'regression', n: 64 }, reduction: 'sum', optimizer: { lr: 50 }, steps: 50 });
   assert.equal(r.verdict.params, 'diverged');
   assert.ok(r.verdict.divergedStep >= 1 && r.verdict.divergedStep <= 50);
-  assert.equal(r.steps.length, r.verdict.divergedStep - 1);
-  for (const s of r.steps) assert.ok(Number.isFinite(s.lossRef) && Number.isFinite(s.lossAcc));
+  assert.equal(r.steps.length, r.verdict.divergedStep, 'the step that produced the non-finite value is the last record');
+  assert.equal(r.steps.at(-1).diverged, true);
+  for (const s of r.steps.slice(0, -1)) assert.ok(Number.isFinite(s.lossRef) && Number.isFinite(s.lossAcc) && !s.diverged);
   assert.ok(causeIds(r).includes('diverged'));
 });

@@ -54,6 +54,13 @@ $(BUILD)/native/accumlab_native: tests/c/native_run.c $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(NATIVE_CFLAGS) -Icore $< $(CORE_SRC) -lm -o $@
 
+# The same, with the same-point pass always run in full (forward and backward per micro-batch):
+# tests/node/native.test.mjs checks that the shortcut (the reference forward's activations
+# reused) gives the same bits.
+$(BUILD)/native/accumlab_native_fullpass: tests/c/native_run.c $(CORE_SRC) $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(NATIVE_CFLAGS) -DAL_SAME_POINT_FULL_PASS -Icore $< $(CORE_SRC) -lm -o $@
+
 $(BUILD)/native/%: tests/c/%.c $(CORE_SRC) $(CORE_HDR) tests/c/check.h
 	@mkdir -p $(dir $@)
 	$(CC) $(NATIVE_CFLAGS) $(SAN_FLAGS) -Icore $< $(CORE_SRC) -lm -o $@
@@ -77,7 +84,7 @@ test-c: $(C_TESTS) $(C_TESTS_WASM) ## C unit tests: native with ASan+UBSan, then
 	@set -e; for t in $(C_TESTS); do echo "== $$t"; ./$$t; done
 	@set -e; for t in $(C_TESTS_WASM); do echo "== $$t"; node tests/c/run-wasm.mjs $$t; done
 
-test-node: wasm $(BUILD)/native/accumlab_native
+test-node: wasm $(BUILD)/native/accumlab_native $(BUILD)/native/accumlab_native_fullpass
 	node --test $(wildcard tests/node/*.test.mjs)
 
 test-browser: wasm

@@ -25,6 +25,7 @@
 #include "../core/model.h"
 #include "../core/layers.h"
 #include "../core/losses.h"
+#include "../core/config.h"
 #include "../core/optim.h"
 #include "../core/rng.h"
 

@@ -279,17 +279,77 @@ static void step_accumulated(al_experiment *e, al_step_record *rec, long s, int 
     al_optim_step(r->params, r->grads, &r->opt, &c->optimizer, rec->lr_acc, e->model.P);
 }
 
+#ifndef AL_SAME_POINT_FULL_PASS /* defined only to check the shortcut against the full pass */
+/* The activations of rows [off, off+B) of the reference run's forward over the group, as a
+ * forward over those rows alone would have saved them: every layer computes each sample's
+ * row from that row and the parameters alone (no BatchNorm, no masks drawn in call order). */
+static void rows_of(al_acts *v, const al_acts *ref, const al_model *m, int off) {
+    for (int l = 0; l < m->L; l++) {
+        long H = m->sizes[l + 1];
+        v->z[l] = ref->z[l] + off * H;
+        if (l == m->L - 1) break;
+        v->xhat[l] = ref->xhat[l] ? ref->xhat[l] + off * H : 0;
+        v->rstd[l] = ref->rstd[l] ? ref->rstd[l] + off : 0; /* layernorm: one per sample */
+        v->n[l] = ref->n[l] + off * H;
+        v->a[l] = ref->a[l] + off * H;
+        v->mask[l] = ref->mask[l] ? ref->mask[l] + off * H : 0;
+        v->d[l] = ref->d[l] + off * H;
+    }
+}
+
+/* The same-point loop without its forward passes: where a sample's activations do not depend
+ * on the rest of its batch (no BatchNorm, masks keyed by sample or none), the reference run's
+ * forward over the group at these very parameters already holds every micro-batch's
+ * activations, bit for bit; each micro-batch then needs only its loss gradient and backward. */
+static int forward_is_per_sample(const al_experiment *e) {
+    int stream_masks = 0;
+    for (int l = 0; l < e->model.L - 1; l++) stream_masks |= e->model.dropout[l] > 0.0f && e->cfg.dropout_rng == AL_RNG_STREAM;
+    return e->cfg.norm != AL_NORM_BATCH && !stream_masks;
+}
+
+static void accumulate_from_reference(al_experiment *e, int size, double count) {
+    const al_config *c = &e->cfg;
+    const float *params = e->ref.params;
+    int J = micro_batches(e, size);
+    al_acts saved = e->acts;                 /* the reference forward's buffers, group-sized */
+    al_zero(e->sp_grads, e->model.P);
+    al_model_repack(&e->acts, &e->model, J);
+    al_acts v = e->acts;                     /* one view: its pack flags carry across micro-batches */
+    for (int j = 0; j < J; j++) {
+        int off = j * e->m, B = size - off < e->m ? size - off : e->m;
+        double n_j = al_loss_count(e->mask ? e->gmask + (long)off * e->T : 0, B, e->T);
+        double base = c->reduction == AL_REDUCTION_MEAN ? (n_j > 0 ? 1.0 / n_j : 0.0) : 1.0;
+        double scale = c->correction == AL_CORR_SCALE_LOSS ? base / e->k
+                     : c->correction == AL_CORR_GLOBAL_COUNT ? 1.0 / count : base;
+        rows_of(&v, &saved, &e->model, off);
+        const float *x = e->gx + (long)off * e->IN;
+        al_loss_forward_backward(e->dy, v.scratch, v.z[e->model.L - 1], e->gy + (long)off * e->T,
+                                 e->mask ? e->gmask + (long)off * e->T : 0, c->loss, (float)scale, B, e->OUT, e->T);
+        al_model_backward(e->sp_grads, &v, e->dy, x, params, &e->model, B);
+    }
+}
+
+#endif
+
 /* The accumulated loop at the reference run's parameters, before either run updates: the
  * same micro-batches, correction and clipping, the masks the accumulated run draws at this
  * step (a copy of its generator), BatchNorm statistics into scratch. Fills e->sp_grads and
  * returns the norm of the loop's gradient before any clipping. Changes neither run. */
 static double same_point_gradient(al_experiment *e, long s, int size, double count) {
     const al_config *c = &e->cfg;
+    int per_micro = c->clip_grad_norm > 0 && c->clip_placement == AL_CLIP_PER_MICRO_BATCH;
+#ifndef AL_SAME_POINT_FULL_PASS
+    if (!per_micro && forward_is_per_sample(e)) {
+        accumulate_from_reference(e, size, count);
+        if (c->clip_grad_norm > 0) return al_clip_grad_norm(e->sp_grads, e->model.P, c->clip_grad_norm);
+        return al_grad_norm(e->sp_grads, e->model.P);
+    }
+#endif
     al_rng masks = e->acc.dropout;
     al_pass p = {e->ref.params, e->sp_grads, e->sp_running, &masks};
     double norm = 0.0;
     accumulate(e, &p, s, size, count, 1, 0, NULL, &norm);
-    if (c->clip_grad_norm > 0 && c->clip_placement == AL_CLIP_PER_MICRO_BATCH) {
+    if (per_micro) {
         /* the partial sums were clipped: the unclipped loop needs a pass of its own */
         al_rng again = e->acc.dropout;
         al_pass u = {e->ref.params, e->sp_unclipped, e->sp_running, &again};

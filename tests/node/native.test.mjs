@@ -44,3 +44,20 @@ test('native and WebAssembly (SIMD and scalar) give identical bits for every kno
     for (const build of builds) assert.deepEqual(linesOf(build.compare(config), build.contract), native, `${build.simd ? 'simd' : 'scalar'}: ${JSON.stringify(config)}`);
   }
 });
+
+test('the same-point shortcut (the reference forward reused) gives the bits of the full pass', () => {
+  const FULL = fileURLToPath(new URL('../../build/native/accumlab_native_fullpass', import.meta.url));
+  assert.ok(existsSync(FULL), `${FULL} is missing: make test builds it`);
+  const configs = [...KNOB_CONFIGS];
+  // uneven micro-batches (m 3, n 101), LayerNorm, keyed masks, every correction, both reductions
+  for (const data of ['moons', 'digits', 'regression']) for (const m of [1, 3, 8]) for (const k of [2, 3]) for (const norm of ['none', 'layernorm']) {
+    configs.push({ data: { name: data, n: data === 'digits' ? 200 : 101 }, batchSize: m, accumSteps: k, model: { norm, dropout: m === 3 ? 0.3 : 0 },
+      dropoutRng: 'keyed', steps: 3, correction: ['none', 'scale_loss', 'global_count'][(m + k) % 3], reduction: k === 3 ? 'sum' : 'mean', optimizer: { lr: 0.01 } });
+  }
+  for (const config of configs) {
+    const input = JSON.stringify(config);
+    const fast = spawnSync(NATIVE, { input, encoding: 'utf8' }), full = spawnSync(FULL, { input, encoding: 'utf8' });
+    assert.equal(fast.status, 0, fast.stderr);
+    assert.equal(fast.stdout, full.stdout, input);
+  }
+});

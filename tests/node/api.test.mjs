@@ -125,3 +125,19 @@ test('memory is released: many experiments in a row do not grow the instance', a
   for (let i = 0; i < 50; i++) { try { l.start({ batchSize: 0 }); } catch { /* refused */ } }
   assert.equal(l.memoryBytes, after, `memory grew from ${after} to ${l.memoryBytes} bytes`);
 });
+
+test('class targets are one-hot for mse whatever the output count; bce on one output takes a 0/1 label', async () => {
+  const l = await createLab();
+  // The bug this replaced: a 1-output model used the class index itself as the target (loss 0, gradient 0).
+  const r = l.compare({ model: { sizes: [1, 1] }, loss: 'mse', batchSize: 1, accumSteps: 1, steps: 1,
+    data: { inputs: [[0], [0]], targets: [0, 0], shuffle: false }, init: [0, 0] });
+  assert.equal(r.steps[0].lossRef, 1, 'one-hot of class 0 over one output is [1]: (0 - 1)² = 1, as PyTorch');
+  assert.ok(Math.abs(r.steps[0].gradNormRef - 2) < 1e-6, `gradient norm ${r.steps[0].gradNormRef}: d/db (b - 1)² = -2`);
+  // BCEWithLogitsLoss on one logit: label 1, logit 0 → loss ln 2, d/db = sigmoid(0) - 1 = -0.5
+  const b = l.compare({ model: { sizes: [1, 1] }, loss: 'bce', batchSize: 1, accumSteps: 1, steps: 1,
+    data: { inputs: [[0], [0]], targets: [1, 1], shuffle: false }, init: [0, 0] });
+  assert.ok(Math.abs(b.steps[0].lossRef - Math.log(2)) < 1e-6, `bce loss ${b.steps[0].lossRef}`);
+  assert.ok(Math.abs(b.steps[0].gradNormRef - 0.5) < 1e-6, `bce gradient ${b.steps[0].gradNormRef}`);
+  // and on a built-in 2-class set with model.sizes ending in 1
+  assert.deepEqual(l.compare({ data: { name: 'moons' }, loss: 'bce', model: { sizes: [2, 8, 1] }, steps: 1 }).config.model.sizes, [2, 8, 1]);
+});

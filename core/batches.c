@@ -12,6 +12,7 @@
 #include "experiment_internal.h"
 #include "losses.h"
 #include "schema.h"
+#include "torch_rng.h"
 
 void al_data_facts_of(al_data_facts *f, const al_config *c) {
     if (c->data.name == AL_DATA_EXPLICIT) {
@@ -94,8 +95,13 @@ void al_fill_data(al_experiment *e, const al_data_facts *f) {
         memcpy(e->x, c->data.inputs, sizeof(float) * (size_t)f->N * f->IN);
         memcpy(e->raw, c->data.targets, sizeof(float) * (size_t)n_raw);
         if (e->raw_mask) memcpy(e->raw_mask, c->data.mask, sizeof(float) * (size_t)n_raw);
+    } else if (c->data.generator == AL_GEN_TORCH) { /* torch.manual_seed(s); x = torch.rand(n, 4); y = torch.rand(n, 2) */
+        al_mt19937 g;
+        al_mt19937_seed(&g, c->data.seed);
+        al_torch_rand(e->x, (long)f->N * f->IN, &g);
+        al_torch_rand(e->raw, n_raw, &g);
     } else {
-        al_dataset_make(c->data.name, f->N, c->data.noise, c->seed, e->x, e->raw);
+        al_dataset_make(c->data.name, f->N, c->data.noise, c->data.seed, e->x, e->raw);
     }
     int one_hot = is_class_data(c, f) && !e->label_targets;
     for (int i = 0; i < f->N; i++) {

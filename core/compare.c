@@ -335,7 +335,7 @@ int al_compare_norms(al_metrics *out, double *norm_a, double *norm_b, const floa
     out->rel_norm_diff = dd == 0.0 ? 0.0 : nb != 0.0 ? sqrt(dd) / sqrt(nb) : INFINITY;
     out->scale = c;
     out->scaled_residual = rd == 0.0 ? 0.0 : (nb != 0.0 && c != 0.0) ? sqrt(rd) / (fabs(c) * sqrt(nb)) : INFINITY;
-    out->closeness = bitwise && finite ? AL_CLOSE_BITWISE : out->allclose ? AL_CLOSE_ALLCLOSE
+    out->closeness = bitwise ? AL_CLOSE_BITWISE : out->allclose ? AL_CLOSE_ALLCLOSE
                    : out->rel_norm_diff <= rtol ? AL_CLOSE_BY_NORM : AL_CLOSE_NOT;
     if (norm_a) *norm_a = sqrt(na);
     if (norm_b) *norm_b = sqrt(nb);

@@ -236,6 +236,11 @@ static int read_member(parse_ctx *x, const json_member *m, const char *parent) {
     case AL_F_DATA_INPUTS: case AL_F_DATA_TARGETS: case AL_F_DATA_MASK:
         return AL_OK; /* read with the rest of data, once every member is known */
     case AL_F_INIT:
+        if (v->type == JSON_STRING) { /* "torch" */
+            int k = 0, rc = al_get_enum(v, path, f->options, al_option_count(f->options), x->e, &k);
+            if (rc == AL_OK) x->c->init_torch = 1;
+            return rc;
+        }
         return al_config_read_init(x->c, v, x->e);
     default:
         return read_list(x, id, v, path);
@@ -289,6 +294,8 @@ static int read_object(parse_ctx *x, const json_value *obj, const char *parent) 
 static int finish_top(parse_ctx *x) {
     al_config *c = x->c;
     if (x->given[AL_F_LOSS]) c->loss_given = 1;
+    c->data.seed_given = x->given[AL_F_DATA_SEED] != NULL;
+    if (!c->data.seed_given) c->data.seed = c->seed;
     if (!x->given[AL_F_DATA]) { /* data's own rules (data.n by dataset) with every default */
         int rc = al_config_read_data(c, x->given, x->e);
         if (rc) return rc;

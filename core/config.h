@@ -51,6 +51,9 @@ typedef struct al_config_s {
         double noise;               /* [0, 10], default 0.1 */
         double mask_fraction;       /* [0, 1): each target value masked out with this probability, default 0 */
         int shuffle;                /* boolean, default true: a seeded permutation per epoch, same for both runs */
+        int seed_given;             /* 0: the data is drawn from the top-level seed */
+        uint64_t seed;              /* "seed": the data's own seed (torch.manual_seed before torch.rand) */
+        al_data_generator generator; /* "generator": lab (default) | torch */
         /* explicit data (name == AL_DATA_EXPLICIT), malloc'd, freed by al_config_free */
         int rows;                   /* N */
         int in_dim;                 /* IN: every row of inputs has this length */
@@ -63,6 +66,7 @@ typedef struct al_config_s {
 
     float *init;                    /* "init": flat number[] (finite), malloc'd, or NULL */
     size_t init_len;
+    int init_torch;                 /* "init": "torch": PyTorch's own init after torch.manual_seed(seed) */
     int borrowed;                   /* 1: the arrays above point into an experiment's arena (not freed here) */
 
     int steps;                      /* "steps": 1..AL_MAX_STEPS, default 20 */

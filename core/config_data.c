@@ -118,11 +118,18 @@ int al_config_read_data(al_config *c, const json_value *const *given, al_error *
         if (!given[AL_F_DATA_N]) c->data.n = c->data.name == AL_DATA_DIGITS ? AL_DIGITS_N : 256;
         if (c->data.name == AL_DATA_DIGITS && c->data.n > AL_DIGITS_N)
             return al_fail(e, AL_ERR_LIMIT, "data.n", "data.n must be an integer in 1..%d for digits, got %d", AL_DIGITS_N, c->data.n);
+        if (c->data.generator == AL_GEN_TORCH && c->data.name != AL_DATA_SEED_EXAMPLE)
+            return al_fail(e, AL_ERR_SHAPE, "data.generator",
+                           "data.generator torch is for seed_example (x = torch.rand(n, 4), y = torch.rand(n, 2)), not for %s",
+                           al_option_name(AL_F_DATA_NAME, c->data.name));
         return AL_OK;
     }
     /* explicit data */
     if (given[AL_F_DATA_NAME])
         return al_fail(e, AL_ERR_SHAPE, "data.name", "data.name and data.inputs exclude each other: give a built-in name or explicit inputs, not both");
+    if (given[AL_F_DATA_GENERATOR] || given[AL_F_DATA_SEED])
+        return al_fail(e, AL_ERR_SHAPE, given[AL_F_DATA_SEED] ? "data.seed" : "data.generator",
+                       "%s is only for built-in data, not with data.inputs", given[AL_F_DATA_SEED] ? "data.seed" : "data.generator");
     if (given[AL_F_DATA_N])
         return al_fail(e, AL_ERR_SHAPE, "data.n", "data.n is only for built-in data; explicit data has one sample per row of data.inputs");
     if (given[AL_F_DATA_NOISE])

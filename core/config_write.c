@@ -54,7 +54,11 @@ static void write_list(const al_config *c, al_field_id id, al_out *o) {
         if (explicit_data && c->data.mask) write_rows(o, c->data.mask, c->data.rows, c->data.target_dim);
         else al_out_null(o);
         break;
-    case AL_F_INIT: if (c->init) write_floats(o, c->init, (long)c->init_len); else al_out_null(o); break;
+    case AL_F_INIT:
+        if (c->init_torch) al_out_string(o, "torch");
+        else if (c->init) write_floats(o, c->init, (long)c->init_len);
+        else al_out_null(o);
+        break;
     default: al_out_null(o); break;
     }
 }
@@ -62,7 +66,8 @@ static void write_list(const al_config *c, al_field_id id, al_out *o) {
 static void write_value(const al_config *c, const al_field *f, al_out *o) {
     int explicit_data = c->data.name == AL_DATA_EXPLICIT;
     al_field_id id = (al_field_id)(f - al_fields());
-    if (explicit_data && (id == AL_F_DATA_NAME || id == AL_F_DATA_N || id == AL_F_DATA_NOISE)) { al_out_null(o); return; }
+    if (explicit_data && (id == AL_F_DATA_NAME || id == AL_F_DATA_N || id == AL_F_DATA_NOISE ||
+                          id == AL_F_DATA_SEED || id == AL_F_DATA_GENERATOR)) { al_out_null(o); return; }
     if (id == AL_F_SCHED_T_MAX && c->schedule.t_max == 0) { al_out_null(o); return; }
     if (f->list) { write_list(c, id, o); return; }
     switch (f->type) {

@@ -10,6 +10,7 @@
 #include "compare.h"
 #include "layers.h"
 #include "losses.h"
+#include "torch_rng.h"
 
 /* ---- creation ----------------------------------------------------------------------- */
 
@@ -156,6 +157,7 @@ al_experiment *al_experiment_create(const char *json, size_t len, al_error *err)
     lay_out(e, &a, &f);
     al_fill_data(e, &f);
     if (c->init) memcpy(e->init, c->init, sizeof(float) * e->model.P);
+    else if (c->init_torch) al_model_init_torch(e->init, &e->model, c->seed);
     else al_model_init(e->init, &e->model, c->seed);
     run_init(&e->ref, e);
     run_init(&e->acc, e);

@@ -31,6 +31,8 @@ static const char *const DROPOUT_RNGS[] = {"stream", "keyed", 0};
 static const char *const DATA_NAMES[] = {"seed_example", "regression", "moons", "circles", "xor",
                                          "spirals", "gaussians", "digits", 0}; /* al_data_name order */
 static const char *const LAST_GROUPS[] = {"keep", "drop", 0};
+static const char *const GENERATORS[] = {"lab", "torch", 0};
+static const char *const INIT_NAMES[] = {"torch", 0};   /* init's string form; otherwise a list */
 
 static const al_list_spec SIZES = {AL_FT_INT, 1, AL_MAX_WIDTH, 0, 0, 2, AL_MAX_LAYERS + 1, -1, {0, 0}, 0};
 static const al_list_spec HIDDEN = {AL_FT_INT, 1, AL_MAX_WIDTH, 0, 0, 0, AL_MAX_LAYERS - 1, 2, {16, 16}, 0};
@@ -125,6 +127,10 @@ static const al_field FIELDS[AL_FIELD_COUNT] = {
         "samples", "n", "256 (digits: all 1797)", "Samples of a built-in dataset (digits: at most 1797).", 0},
     [AL_F_DATA_NOISE] = {"data.noise", AL_FT_NUMBER, DBL_AT(data.noise), 0, 0.1, 0, 10, 0, 0, RANGE, 0,
         0, 0, 0, "Noise of a built-in dataset.", 0},
+    [AL_F_DATA_SEED] = {"data.seed", AL_FT_INT, AL_ST_U64, offsetof(al_config, data.seed), 1, 1, 0, AL_MAX_SEED, 0, 0, RANGE, 0,
+        0, 0, "the top-level seed", "The data's own seed (torch.manual_seed(seed) before torch.rand with generator torch).", 0},
+    [AL_F_DATA_GENERATOR] = {"data.generator", AL_FT_ENUM, INT_AT(data.generator), 0, AL_GEN_LAB, 0, 0, 0, 0, RANGE, GENERATORS,
+        0, 0, 0, "seed_example's numbers: the lab's generator, or PyTorch's: x = torch.rand(n, 4), y = torch.rand(n, 2).", 0},
     [AL_F_DATA_MASK_FRACTION] = {"data.maskFraction", AL_FT_NUMBER, DBL_AT(data.mask_fraction), 0, 0, 0, 1, 0, 1, RANGE, 0,
         0, "mask-fraction", 0, "Each target value is masked out with this probability (a variable number of valid targets).", 0},
     [AL_F_DATA_SHUFFLE] = {"data.shuffle", AL_FT_BOOL, INT_AT(data.shuffle), 0, 1, 0, 1, 0, 0, RANGE, 0,
@@ -135,8 +141,9 @@ static const al_field FIELDS[AL_FIELD_COUNT] = {
         "y", 0, 0, "Explicit targets: class indices (N) or rows of numbers (N, T).", &TARGETS},
     [AL_F_DATA_MASK] = {"data.mask", AL_FT_LIST, NO_STORE, 1, 0, 0, 0, 0, 0, LIMIT, 0,
         0, 0, 0, "Explicit 0/1 mask of valid targets, rows like data.targets.", &MASK},
-    [AL_F_INIT] = {"init", AL_FT_LIST, NO_STORE, 1, 0, 0, 0, 0, 0, LIMIT, 0,
-        0, 0, "U(±1/sqrt(fan_in)) from the seed, as nn.Linear's default", "Initial parameters, flat, in PyTorch parameters() order.", &INIT},
+    [AL_F_INIT] = {"init", AL_FT_LIST, NO_STORE, 1, 0, 0, 0, 0, 0, LIMIT, INIT_NAMES,
+        0, 0, "U(±1/sqrt(fan_in)) from the seed, as nn.Linear's default, by the lab's generator",
+        "Initial parameters, flat, in PyTorch parameters() order; or \"torch\": PyTorch's own, bit for bit, after torch.manual_seed(seed).", &INIT},
     [AL_F_STEPS] = {"steps", AL_FT_INT, INT_AT(steps), 0, 20, 1, AL_MAX_STEPS, 0, 0, LIMIT, 0,
         0, "steps", 0, "Optimizer steps of each run.", 0},
     [AL_F_LAST_GROUP] = {"lastGroup", AL_FT_ENUM, INT_AT(last_group), 0, AL_LAST_KEEP, 0, 0, 0, 0, RANGE, LAST_GROUPS,

@@ -29,6 +29,7 @@ typedef enum { AL_SCHED_CONSTANT, AL_SCHED_STEP, AL_SCHED_COSINE, AL_SCHED_WARMU
 typedef enum { AL_SCHED_PER_OPTIMIZER_STEP, AL_SCHED_PER_MICRO_BATCH } al_scheduler_stepping;
 typedef enum { AL_RNG_STREAM, AL_RNG_KEYED } al_dropout_rng;
 typedef enum { AL_LAST_KEEP, AL_LAST_DROP } al_last_group;
+typedef enum { AL_GEN_LAB, AL_GEN_TORCH } al_data_generator;
 
 /* "optimizer": what torch.optim's constructor takes. */
 typedef struct {

@@ -18,8 +18,10 @@ static int terminated(const char *s, size_t cap) { return memchr(s, '\0', cap) !
 static void check_metrics(const al_metrics *m) {
     if (m->allclose != 0.0 && m->allclose != 1.0) __builtin_trap();
     if (m->bitwise != 0.0 && m->bitwise != 1.0) __builtin_trap();
-    if (m->bitwise == 1.0 && (m->allclose != 1.0 || m->max_abs_diff != 0.0)) __builtin_trap();
+    /* the same bits: 0 apart, or inf where inf - inf is NaN (a run that diverged) */
+    if (m->bitwise == 1.0 && m->max_abs_diff != 0.0 && m->max_abs_diff != INFINITY) __builtin_trap();
     if (!(m->max_abs_diff >= 0.0) || !(m->max_ulp >= 0.0)) __builtin_trap();
+    if (m->closeness < AL_CLOSE_BITWISE || m->closeness > AL_CLOSE_NOT || (m->closeness == AL_CLOSE_BITWISE && m->bitwise != 1.0)) __builtin_trap();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -35,18 +37,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     long P = al_experiment_param_count(e);
     if (P <= 0 || !al_experiment_vector(e, AL_VEC_INIT)) __builtin_trap();
     al_step_record rec;
-    int status = AL_OK, steps = 0;
+    int status = AL_OK, steps = 0, diverged = 0;
     while (steps < MAX_FUZZ_STEPS && (status = al_experiment_step(e, &rec, &err)) == AL_OK) {
         steps++;
+        if (diverged) __builtin_trap();              /* the divergent step's record is the last */
         if (rec.step != steps) __builtin_trap();
-        if (!isfinite(rec.loss_ref) || !isfinite(rec.loss_acc)) __builtin_trap();
+        diverged = rec.diverged == 1.0;
+        if (!diverged && (!isfinite(rec.loss_ref) || !isfinite(rec.loss_acc))) __builtin_trap();
+        if (rec.diverged != 0.0 && rec.diverged != 1.0) __builtin_trap();
+        if (rec.grad_category < AL_GRADS_BITWISE || rec.grad_category > AL_GRADS_UNJUDGED) __builtin_trap();
         check_metrics(&rec.grad);
         check_metrics(&rec.params);
+        check_metrics(&rec.same_point);
     }
     if (status != AL_OK && status != AL_DONE) __builtin_trap();
     al_verdict v;
     al_experiment_verdict(e, &v);
-    if (v.grads < AL_GRADS_BITWISE || v.grads > AL_GRADS_DIFFERENT) __builtin_trap();
+    if (v.grads < AL_GRADS_BITWISE || v.grads > AL_GRADS_UNJUDGED) __builtin_trap();
+    if (diverged != (v.diverged_step == steps)) __builtin_trap();
     if (v.params < AL_PARAMS_BITWISE || v.params > AL_PARAMS_DIVERGED) __builtin_trap();
     if ((v.params == AL_PARAMS_DIVERGED) != (v.diverged_step > 0)) __builtin_trap();
     if (v.steps_done != steps) __builtin_trap();

@@ -123,7 +123,7 @@ test('result.config (the effective config) has every field of the schema, and re
   assert.deepEqual(again.config, r.config);
   assert.deepEqual(again.final.paramsAcc, r.final.paramsAcc);
   const explicit = l.compare({ steps: 1, batchSize: 2, accumSteps: 1, data: { inputs: [[1, 2], [3, 4.5]], targets: [[1], [0.25]], mask: [[1], [0]] } });
-  assert.deepEqual(explicit.config.data, { name: null, n: null, noise: null, maskFraction: 0, shuffle: true, inputs: [[1, 2], [3, 4.5]], targets: [[1], [0.25]], mask: [[1], [0]] });
+  assert.deepEqual(explicit.config.data, { name: null, n: null, noise: null, seed: null, generator: null, maskFraction: 0, shuffle: true, inputs: [[1, 2], [3, 4.5]], targets: [[1], [0.25]], mask: [[1], [0]] });
   assert.deepEqual(l.compare(explicit.config).final.paramsRef, explicit.final.paramsRef);
 });
 
@@ -171,5 +171,5 @@ test('every page setting takes its range from the schema and survives a URL roun
   // What the page does not show: lists of data, the full sizes list, containers.
   const shown = new Set(SETTINGS.map((s) => s.path.replace(/\[\d+\]$/, '')));
   const hidden = leaves.map((f) => f.path).filter((p) => !shown.has(p));
-  assert.deepEqual(hidden.sort(), ['data.inputs', 'data.mask', 'data.targets', 'init', 'model.sizes']);
+  assert.deepEqual(hidden.sort(), ['data.generator', 'data.inputs', 'data.mask', 'data.seed', 'data.targets', 'init', 'model.sizes']);
 });

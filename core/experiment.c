@@ -213,6 +213,16 @@ static double base_lr(const al_config *c, long t) {
 
 static int micro_batches(const al_experiment *e, int size) { return (size + e->m - 1) / e->m; }
 
+/* What the accumulated loop multiplies a micro-batch's summed loss by: its reduction over its
+ * n_j valid targets, then the correction (÷k, or ÷ the group's count for global_count). */
+static float micro_batch_scale(const al_experiment *e, double n_j, double count) {
+    const al_config *c = &e->cfg;
+    double base = c->reduction == AL_REDUCTION_MEAN ? (n_j > 0 ? 1.0 / n_j : 0.0) : 1.0;
+    double scale = c->correction == AL_CORR_SCALE_LOSS ? base / e->k
+                 : c->correction == AL_CORR_GLOBAL_COUNT ? 1.0 / count : base;
+    return (float)scale;
+}
+
 /* The accumulated loop's backwards over the group, into p->grads: micro-batches of m, each
  * loss reduced and corrected as configured, and clipped after every backward when clipping
  * is per micro-batch and `clip` is set. Returns S; *last_norm: the norm the last per-micro
@@ -230,10 +240,7 @@ static double accumulate(al_experiment *e, const al_pass *p, long s, int size, d
         if (observe && first_count >= 0 && n_j != first_count) e->seen.unequal_counts = 1;
         if (first_count < 0) first_count = n_j;
         if (observe && B != e->m) e->seen.uneven = 1;
-        double base = c->reduction == AL_REDUCTION_MEAN ? (n_j > 0 ? 1.0 / n_j : 0.0) : 1.0;
-        double scale = c->correction == AL_CORR_SCALE_LOSS ? base / e->k
-                     : c->correction == AL_CORR_GLOBAL_COUNT ? 1.0 / count : base;
-        S += forward_backward(e, p, off, B, (float)scale, s);
+        S += forward_backward(e, p, off, B, micro_batch_scale(e, n_j, count), s);
         if (per_micro) {
             *last_norm = al_clip_grad_norm(p->grads, e->model.P, c->clip_grad_norm);
             if (observe && *last_norm + 1e-6 > c->clip_grad_norm) e->seen.clip_acc = 1;
@@ -320,13 +327,11 @@ static void accumulate_from_reference(al_experiment *e, int size, double count) 
     for (int j = 0; j < J; j++) {
         int off = j * e->m, B = size - off < e->m ? size - off : e->m;
         double n_j = al_loss_count(e->mask ? e->gmask + (long)off * e->T : 0, B, e->T);
-        double base = c->reduction == AL_REDUCTION_MEAN ? (n_j > 0 ? 1.0 / n_j : 0.0) : 1.0;
-        double scale = c->correction == AL_CORR_SCALE_LOSS ? base / e->k
-                     : c->correction == AL_CORR_GLOBAL_COUNT ? 1.0 / count : base;
+        float scale = micro_batch_scale(e, n_j, count);
         rows_of(&v, &saved, &e->model, off);
         const float *x = e->gx + (long)off * e->IN;
         al_loss_forward_backward(e->dy, v.scratch, v.z[e->model.L - 1], e->gy + (long)off * e->T,
-                                 e->mask ? e->gmask + (long)off * e->T : 0, c->loss, (float)scale, B, e->OUT, e->T);
+                                 e->mask ? e->gmask + (long)off * e->T : 0, c->loss, scale, B, e->OUT, e->T);
         al_model_backward(e->sp_grads, &v, e->dy, x, params, &e->model, B);
     }
 }

@@ -115,6 +115,15 @@ long al_experiment_param_count(const al_experiment *e);
 enum { AL_VEC_INIT, AL_VEC_PARAMS_REF, AL_VEC_PARAMS_ACC, AL_VEC_GRAD_REF, AL_VEC_GRAD_ACC };
 /* One of the flat (P) vectors above, valid until the next step or free. */
 const float *al_experiment_vector(const al_experiment *e, int which);
+/* The data as the runs see it (what an export needs to train the same numbers elsewhere):
+ * AL_DATA_INPUTS (N x IN), AL_DATA_TARGETS (N x T: class indices for cross_entropy and a
+ * one-logit bce, else one-hot or real rows), AL_DATA_MASK (N x T, NULL without a mask).
+ * *len gets the number of floats. Valid until free. */
+enum { AL_DATA_INPUTS, AL_DATA_TARGETS, AL_DATA_MASK };
+const float *al_experiment_data(const al_experiment *e, int which, long *len);
+/* The order in which epoch `epoch` (from 0) visits the samples: N sample indices into out.
+ * Step s uses epoch s / groups_per_epoch, group s % groups_per_epoch of it. Returns N. */
+int al_experiment_epoch_order(const al_experiment *e, long epoch, int32_t *out);
 /* The verdict over the steps so far. */
 void al_experiment_verdict(const al_experiment *e, al_verdict *v);
 void al_experiment_free(al_experiment *e);

@@ -125,7 +125,7 @@ void al_fill_data(al_experiment *e, const al_data_facts *f) {
 }
 
 /* The order of epoch `epoch`: identity, or a Fisher-Yates shuffle seeded by (seed, epoch). */
-static void epoch_order(int *perm, int N, const al_config *c, long epoch) {
+static void epoch_order(int32_t *perm, int N, const al_config *c, long epoch) {
     for (int i = 0; i < N; i++) perm[i] = i;
     if (!c->data.shuffle) return;
     al_rng r;
@@ -134,6 +134,21 @@ static void epoch_order(int *perm, int N, const al_config *c, long epoch) {
         int j = (int)al_rng_below(&r, (uint32_t)i + 1);
         int t = perm[i]; perm[i] = perm[j]; perm[j] = t;
     }
+}
+
+int al_experiment_epoch_order(const al_experiment *e, long epoch, int32_t *out) {
+    if (!e || !out || epoch < 0) return 0;
+    epoch_order(out, e->N, &e->cfg, epoch);
+    return e->N;
+}
+
+const float *al_experiment_data(const al_experiment *e, int which, long *len) {
+    if (len) *len = 0;
+    if (!e) return 0;
+    long n = which == AL_DATA_INPUTS ? (long)e->N * e->IN : (long)e->N * e->T;
+    const float *p = which == AL_DATA_INPUTS ? e->x : which == AL_DATA_TARGETS ? e->y : which == AL_DATA_MASK ? e->mask : 0;
+    if (len && p) *len = n;
+    return p;
 }
 
 int al_gather_group(al_experiment *e, long s) {

@@ -240,6 +240,42 @@ class Run {
     return new Float32Array(this.#x.memory.buffer, ptr, this.paramCount).slice();
   }
 
+  /**
+   * The data as both runs see it, copied out: inputs (N x IN), targets (N x T: class indices
+   * for cross_entropy and a one-logit bce, else one-hot or real rows) and mask (N x T, or
+   * null), each a Float32Array of rows, with N, IN and T. What an export needs to train the
+   * same numbers elsewhere.
+   */
+  data() {
+    this.#live();
+    const x = this.#x, lenPtr = this.#malloc(8);
+    try {
+      const read = (which) => {
+        const ptr = x.al_experiment_data(this.#e, which, lenPtr);
+        const len = Number(new Int32Array(x.memory.buffer, lenPtr, 1)[0]);
+        return ptr ? new Float32Array(x.memory.buffer, ptr, len).slice() : null;
+      };
+      const inputs = read(0), targets = read(1), mask = read(2);
+      const N = this.config.data.n;
+      return { inputs, targets, mask, N, IN: inputs.length / N, T: targets.length / N };
+    } finally {
+      x.free(lenPtr);
+    }
+  }
+
+  /** The sample indices of epoch `epoch` (from 0) in the order the runs visit them (Int32Array). */
+  epochOrder(epoch) {
+    this.#live();
+    if (!Number.isInteger(epoch) || epoch < 0) throw new AccumLabError(`epochOrder: epoch must be an integer >= 0, got ${epoch}`, 'range', '');
+    const N = this.config.data.n, p = this.#malloc(4 * N);
+    try {
+      this.#x.al_experiment_epoch_order(this.#e, epoch, p);
+      return new Int32Array(this.#x.memory.buffer, p, N).slice();
+    } finally {
+      this.#x.free(p);
+    }
+  }
+
   #live() {
     if (!this.#e) throw new AccumLabError('this run was freed', 'state', '');
   }

@@ -55,3 +55,48 @@ export const KNOB_CONFIGS = [
   { data: { inputs: [[0, 0], [0, 1], [1, 0], [1, 1]], targets: [[0], [1], [1], [0]], mask: [[1], [1], [0], [1]] },
     model: { sizes: [2, 3, 1] }, loss: 'mse', batchSize: 1, accumSteps: 2, init: Array.from({ length: 13 }, (_, i) => (i - 6) / 10) },
 ].map((c) => ({ steps: 5, data: { name: 'moons', n: 96 }, ...c }));
+
+/** mulberry32: the tests' own generator of random configs, independent of the core's. */
+export function rng(seed) { // mulberry32: the test's own generator, independent of the core's
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A random valid-looking config over every knob (a few may be refused: batchnorm with 1 sample, a mask leaving no target). */
+export function randomConfig(r) {
+  const pick = (xs) => xs[Math.floor(r() * xs.length)];
+  const data = pick(['moons', 'circles', 'xor', 'spirals', 'gaussians', 'regression', 'seed_example', 'digits']);
+  const classes = !['regression', 'seed_example'].includes(data);
+  const batchSize = 1 + Math.floor(r() * 6), accumSteps = 1 + Math.floor(r() * 4);
+  const norm = pick(['none', 'none', 'batchnorm', 'layernorm']);
+  const config = {
+    seed: Math.floor(r() * 1e6),
+    data: { name: data, n: Math.max(batchSize * accumSteps - 3, batchSize) + Math.floor(r() * 40), noise: r() * 0.3,
+      maskFraction: !classes && r() < 0.3 ? r() * 0.5 : 0, shuffle: r() < 0.7 },
+    model: {
+      sizes: undefined, activation: pick(['relu', 'tanh', 'sigmoid', 'gelu', 'identity']),
+      dropout: r() < 0.3 ? r() * 0.6 : 0, norm,
+    },
+    loss: classes ? pick(['cross_entropy', 'mse', 'bce', 'l1']) : pick(['mse', 'l1', 'bce']),
+    reduction: pick(['mean', 'sum']),
+    batchSize: norm === 'batchnorm' ? Math.max(2, batchSize) : batchSize,
+    accumSteps,
+    correction: pick(['none', 'scale_loss', 'scale_lr', 'global_count']),
+    optimizer: pick([{ name: 'sgd', lr: r() * 0.3 + 1e-3, momentum: r() < 0.5 ? 0.9 : 0 }, { name: 'adam', lr: 0.01 }, { name: 'adamw' }]),
+    clipGradNorm: r() < 0.3 ? r() : 0,
+    clipPlacement: pick(['after_accumulation', 'per_micro_batch']),
+    schedule: { name: pick(['constant', 'step', 'cosine', 'warmup']), stepSize: 2 },
+    schedulerStepping: pick(['per_optimizer_step', 'per_micro_batch']),
+    dropoutRng: pick(['stream', 'keyed']),
+    steps: 1 + Math.floor(r() * 4),
+    lastGroup: pick(['keep', 'drop']),
+  };
+  delete config.model.sizes;
+  if (config.lastGroup === 'drop' && config.data.n < config.batchSize * accumSteps) config.lastGroup = 'keep';
+  if (config.data.n < config.batchSize) config.data.n = config.batchSize;
+  return config;
+}

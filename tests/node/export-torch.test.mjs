@@ -1,0 +1,136 @@
+// tests/node/export-torch.test.mjs — every preset's exported PyTorch script and 300 random
+// configs, each retrained in real PyTorch (Debian's python3-torch, run as /usr/bin/python3):
+// step 1's gradients of both runs within 1e-6 norm-wise of the lab's, and every step's
+// categories and the verdict the lab's (bitwise may read as rounding: PyTorch sums in its own
+// order). The tolerance was fixed before the sweep. The few gradients beyond it are
+// ill-conditioned (narrow layers, norms over near-constant features): each script also runs
+// in float64, and there the lab must be no further from float64 than twice PyTorch's own
+// float32 is. README "The same numbers as PyTorch" says what does not compare (stream
+// dropout: PyTorch's own masks; a LayerNorm over one feature).
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { lab, rng, randomConfig } from './helpers.mjs';
+import { torchScript, float32Text } from '../../wasm/export-torch.mjs';
+import { PRESETS } from '../../wasm/presets.mjs';
+import { AccumLabError } from '../../wasm/accumlab.mjs';
+
+const RUNS = Number(process.env.ACCUMLAB_TORCH_RUNS ?? 300);
+const GRAD_RTOL = 1e-6; // step 1's gradients, norm-wise: |torch - lab| <= 1e-6 |lab|
+const DRIVER = fileURLToPath(new URL('../torch/run_exports.py', import.meta.url));
+const l = await lab();
+
+/** A sweep config: randomConfig's knobs, random hidden widths, PyTorch's init and data half the time. */
+function sweepConfig(r) {
+  const c = randomConfig(r);
+  const layers = Math.floor(r() * 3);
+  c.model.hidden = Array.from({ length: layers }, () => 1 + Math.floor(r() * 12));
+  if (r() < 0.5) c.init = 'torch';
+  if (c.data.name === 'seed_example' && r() < 0.5) Object.assign(c.data, { generator: 'torch', seed: Math.floor(r() * 1000) });
+  return c;
+}
+
+/** bitwise and rounding are one class here: PyTorch sums in its own order. */
+const kind = (cat) => (cat === 'bitwise' ? 'rounding' : cat);
+const streamDropout = (c) => c.dropoutRng === 'stream' && [c.model.dropout].flat().some((p) => p > 0);
+
+function relDiff(a, b) {
+  let d = 0, n = 0;
+  for (let i = 0; i < b.length; i++) { d += (a[i] - b[i]) ** 2; n += b[i] ** 2; }
+  return n === 0 ? (d === 0 ? 0 : Infinity) : Math.sqrt(d / n);
+}
+
+/** Runs the scripts in two PyTorch processes (this machine's two cores); one result per script. */
+async function retrain(paths) {
+  const halves = [paths.filter((_, i) => i % 2 === 0), paths.filter((_, i) => i % 2 === 1)].filter((h) => h.length);
+  const outs = await Promise.all(halves.map((h) => new Promise((resolve, reject) => {
+    execFile('/usr/bin/python3', [DRIVER, ...h], { maxBuffer: 1 << 30, timeout: 900000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`real PyTorch (/usr/bin/python3 with python3-torch; make deps installs it): ${stderr || err.message}`));
+      else resolve(stdout.trim().split('\n').map((line) => JSON.parse(line)));
+    });
+  })));
+  return new Map(outs.flat().map((o) => [o.script, o]));
+}
+
+test('float32Text: the shortest decimal that float() and float32 rounding give back', () => {
+  const r = rng(7);
+  for (let i = 0; i < 20000; i++) {
+    const f = Math.fround((r() - 0.5) * 10 ** Math.floor(r() * 20 - 10));
+    const s = float32Text(f);
+    assert.equal(Math.fround(Number(s)), f, s);
+    assert.ok(s.replace(/^-|\.0$|e.*$/g, '').replace('.', '').replace(/^0+/, '').length <= 9, s);
+  }
+  assert.equal(float32Text(-0), '-0.0');
+  assert.equal(float32Text(3), '3.0');
+});
+
+test('export-torch refuses what it cannot hold, and bad configs as lab.start does', () => {
+  assert.throws(() => torchScript(l, { batchSize: 0 }), (e) => e instanceof AccumLabError && e.field === 'batchSize');
+  const big = { data: { name: 'moons', n: 64 }, model: { hidden: [1024, 1024] }, steps: 1 }; // 1.05 M initial parameters
+  assert.throws(() => torchScript(l, big), (e) => e instanceof AccumLabError && e.code === 'limit' && /init 'torch'/.test(e.message));
+  assert.match(torchScript(l, { ...big, init: 'torch' }), /torch\.manual_seed\(SEED\)/, 'with init torch the script holds no parameters');
+});
+
+test(`every preset and ${RUNS} random configs, retrained in real PyTorch, agree with the lab`, { timeout: 1800000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'accumlab-torch-'));
+  try {
+    const cases = PRESETS.map((p) => ({ name: `preset ${p.id}`, config: p.config }));
+    const r = rng(20261201);
+    while (cases.length < PRESETS.length + RUNS) {
+      const config = sweepConfig(r);
+      try { l.start(config).free(); } catch (e) {
+        if (e instanceof AccumLabError && (/batchnorm/.test(e.message) || e.field === 'data.mask')) continue;
+        throw e;
+      }
+      cases.push({ name: `random #${cases.length - PRESETS.length}`, config });
+    }
+    cases.forEach((c, i) => {
+      c.path = join(dir, `case${i}.py`);
+      writeFileSync(c.path, torchScript(l, c.config, { title: c.name }));
+    });
+    const got = await retrain(cases.map((c) => c.path));
+    let compared = 0, streamSkipped = 0, steps = 0, oneFeature = 0;
+    const illConditioned = [];
+    for (const c of cases) {
+      const label = `${c.name} ${JSON.stringify(c.config)}`;
+      const out = got.get(c.path);
+      assert.ok(out && !out.error, `${label}: the script failed:\n${out?.error}`);
+      const t = out.result, t64 = out.float64, lab = l.compare(c.config);
+      if (streamDropout(lab.config)) { streamSkipped++; continue; } // PyTorch's masks, not the lab's
+      // PyTorch's CPU LayerNorm forms (x - mean)·rstd as x·rstd - mean·rstd: over one feature
+      // that is ~2e-5, not the exact 0 of the lab (and of the math), so its gradient for the
+      // norm's weight is noise where the lab's is 0, and Adam turns that noise into steps.
+      if (lab.config.model.norm === 'layernorm' && lab.config.model.hidden.includes(1)) { oneFeature++; continue; }
+      assert.equal(t.steps.length, lab.steps.length, `${label}: steps run`);
+      if (lab.verdict.params !== 'diverged') {
+        for (const w of ['gradRef', 'gradAcc']) {
+          const e32 = relDiff(t.first[w], lab.first[w]);
+          if (e32 <= GRAD_RTOL) continue;
+          // Beyond 1e-6: an ill-conditioned case, if PyTorch's own float32 is as far from the
+          // float64 run of the same script as the lab is; else a finding.
+          const lab64 = relDiff(lab.first[w], t64.first[w]), torch64 = relDiff(t.first[w], t64.first[w]);
+          assert.ok(lab64 <= 2 * torch64, `${label}: ${w} |torch - lab|/|lab| = ${e32}; from float64: lab ${lab64}, PyTorch float32 ${torch64}`);
+          illConditioned.push(`${c.name} ${w}: ${e32.toExponential(2)} apart; from float64 lab ${lab64.toExponential(2)}, PyTorch ${torch64.toExponential(2)}`);
+        }
+      }
+      lab.steps.forEach((s, i) => {
+        assert.equal(kind(t.steps[i].grads), kind(s.gradCategory), `${label}: step ${s.step} gradients`);
+        const pc = s.diverged ? 'diverged' : s.params.bitwise ? 'bitwise' : s.params.closeness !== 'not_close' ? 'rounding' : 'different';
+        assert.equal(kind(t.steps[i].params), kind(pc), `${label}: step ${s.step} parameters`);
+        steps++;
+      });
+      assert.equal(kind(t.verdict.grads), kind(lab.verdict.grads), `${label}: verdict gradients`);
+      assert.equal(kind(t.verdict.params), kind(lab.verdict.params), `${label}: verdict parameters`);
+      compared++;
+    }
+    assert.ok(compared >= 0.75 * cases.length, `${compared} of ${cases.length} compared (${streamSkipped} with stream dropout)`);
+    for (const line of illConditioned) console.log(`# beyond 1e-6, as far as PyTorch's own float32: ${line}`);
+    console.log(`# ${compared} experiments (${steps} steps) agree with PyTorch (${oneFeature} with a one-feature LayerNorm ran without comparing); ${streamSkipped} with stream dropout ran without comparing masks`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,467 @@
+// wasm/export-torch.mjs — an experiment as a self-contained PyTorch script (`accumlab
+// export-torch`, the page's "PyTorch script"): the same model, initial parameters, data and
+// sample order, the reference loop and the accumulated loop as a user writes them, and the
+// lab's comparison (same point every step), printing the compare table or, with --json, one
+// JSON object {steps: [{step, lossRef, lossAcc, gradNormRef, gradNormAcc, grads, params}],
+// verdict: {grads, params}}.
+//
+// What the lab holds, the script holds exactly: data, init and orders are the lab's float32
+// numbers (printed so that Python's float() and torch's float32 rounding give the same bits),
+// or torch.manual_seed + torch.rand / nn.Sequential where the config says 'torch'. Keyed
+// dropout becomes explicit masks (the lab's hash, in Python); stream dropout uses PyTorch's
+// own generator, so its masks are not the lab's (the script says so).
+
+import { AccumLabError } from './accumlab.mjs';
+
+/** Numbers the script may hold (data, init, orders) before it is too big to hand out. */
+export const MAX_EXPORT_NUMBERS = 1_000_000; // ~10 MB of script
+
+/** The shortest decimal that Python's float() then float32 rounding turn back into f. */
+export function float32Text(f) {
+  if (!Number.isFinite(f)) return Number.isNaN(f) ? "float('nan')" : f > 0 ? "float('inf')" : "-float('inf')";
+  if (Object.is(f, -0)) return '-0.0';
+  if (Number.isInteger(f) && Math.abs(f) < 2 ** 24) return `${f}.0`;
+  for (let p = 1; p <= 9; p++) {
+    const s = f.toPrecision(p);
+    if (Math.fround(Number(s)) === f) return String(Number(s));
+  }
+  return String(f);
+}
+
+/** Rows of numbers as a Python list literal, `per` numbers to a line. */
+function pyRows(values, width, indent = '    ') {
+  const rows = [];
+  for (let i = 0; i < values.length; i += width) rows.push(`[${Array.from(values.subarray(i, i + width), float32Text).join(', ')}]`);
+  return `[\n${rows.map((r) => `${indent}${r},`).join('\n')}\n]`;
+}
+
+function pyFlat(values, perLine = 12, indent = '    ') {
+  const lines = [];
+  for (let i = 0; i < values.length; i += perLine) lines.push(Array.from(values.subarray(i, i + perLine), float32Text).join(', '));
+  return `[\n${lines.map((l) => `${indent}${l},`).join('\n')}\n]`;
+}
+
+const py = (v) => (typeof v === 'boolean' ? (v ? 'True' : 'False') : typeof v === 'string' ? JSON.stringify(v) : String(v));
+
+const ACTIVATIONS = { relu: 'nn.ReLU()', tanh: 'nn.Tanh()', sigmoid: 'nn.Sigmoid()', gelu: 'nn.GELU()', identity: 'nn.Identity()' };
+const CRITERIA = {
+  l1: 'nn.L1Loss(reduction="none")', mse: 'nn.MSELoss(reduction="none")',
+  bce: 'nn.BCEWithLogitsLoss(reduction="none")', cross_entropy: 'nn.CrossEntropyLoss(reduction="none")',
+};
+
+/** What the export needs of a run: its effective config, data, orders and initial parameters. */
+function experimentFacts(run) {
+  const c = run.config, d = run.data();
+  const G = c.batchSize * c.accumSteps;
+  const groupsPerEpoch = c.lastGroup === 'keep' ? Math.ceil(d.N / G) : Math.floor(d.N / G);
+  const epochs = Math.ceil(c.steps / groupsPerEpoch);
+  const orders = c.data.shuffle ? Array.from({ length: epochs }, (_, e) => run.epochOrder(e)) : null;
+  const numbers = d.inputs.length + d.targets.length + (d.mask?.length ?? 0) + (orders ? epochs * d.N : 0)
+    + (c.init === 'torch' ? 0 : run.paramCount);
+  if (numbers > MAX_EXPORT_NUMBERS)
+    throw new AccumLabError(`this experiment needs ${numbers} numbers in the script (data, sample order, initial parameters); ` +
+      `export-torch writes at most ${MAX_EXPORT_NUMBERS}: use fewer samples, steps or parameters, or init 'torch'`, 'limit', 'data');
+  return { c, d, G, groupsPerEpoch, orders, init: c.init === 'torch' ? null : run.initialParams };
+}
+
+function dropoutOf(c, l) {
+  const p = c.model.dropout;
+  return Array.isArray(p) ? p[l] : p;
+}
+
+function header(c, title) {
+  const { data: _d, init: _i, ...settings } = c;
+  const m = c.batchSize, k = c.accumSteps;
+  return `#!/usr/bin/env python3
+"""${title ? `${title}: ` : ''}an accumlab experiment as a PyTorch script.
+
+Trains the same network twice from the same initial parameters, as accumlab does:
+  reference:   one backward over a batch of m*k = ${m * k} samples per optimizer step;
+  accumulated: k = ${k} micro-batches of m = ${m}, gradients added in .grad, then one step.
+Every step it compares the accumulated loop's gradient at the reference's parameters (the
+same point) with the reference gradient, and the two runs' parameters, and prints the
+table of \`accumlab compare\`; with --json, one JSON object instead.
+
+Written by \`accumlab export-torch\`. Runs with python3 and PyTorch (checked with 1.13).
+The accumlab config (without data and initial parameters):
+${JSON.stringify(settings)}
+"""
+import argparse
+import copy
+import json
+import math
+
+import torch
+from torch import nn
+
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+parser.add_argument("--gradients", action="store_true", help="with --json: add step 1's flat gradients of both runs")
+parser.add_argument("--float64", action="store_true",
+                    help="train both runs in float64 from the same float32 numbers: how much of a difference is float32 rounding")
+args = parser.parse_args()
+
+SEED = ${c.seed}
+m, k = ${m}, ${k}            # micro-batch size and accumulation steps; the big batch is m*k
+STEPS = ${c.steps}
+RTOL, ATOL = ${c.rtol}, ${c.atol}  # allclose's tolerances (also the norm-wise test)
+`;
+}
+
+function dataSection(f) {
+  const { c, d } = f;
+  const classIndex = c.loss === 'cross_entropy';
+  const lines = ['', '# ---- data ------------------------------------------------------------------'];
+  if (c.data.name === 'seed_example' && c.data.generator === 'torch') {
+    lines.push(`torch.manual_seed(${c.data.seed})`, `x = torch.rand(${d.N}, ${d.IN})`, `y = torch.rand(${d.N}, ${d.T})`);
+  } else {
+    const what = c.data.name === 'explicit' || c.data.inputs ? 'the config\'s explicit data'
+      : `the lab's ${c.data.name} (n ${c.data.n}, noise ${c.data.noise}, seed ${c.data.seed})`;
+    lines.push(`# ${what}: float32, exactly the lab's numbers`);
+    lines.push(`x = torch.tensor(${pyRows(d.inputs, d.IN)})`);
+    if (classIndex) lines.push(`y = torch.tensor(${pyFlat(d.targets, 32)}).long()  # class indices`);
+    else lines.push(`y = torch.tensor(${pyRows(d.targets, d.T)})${c.data.name === 'seed_example' || !c.data.name ? '' : '  # as the loss sees them (one-hot or 0/1 for class data)'}`);
+  }
+  if (d.mask) {
+    const rows = pyRows(d.mask, d.T);
+    lines.push(`# 1 = a valid target, 0 = masked out (a variable number of valid targets per micro-batch)`);
+    lines.push(classIndex ? `mask = torch.tensor(${rows})[:, 0]` : `mask = torch.tensor(${rows})`);
+  } else {
+    lines.push('mask = None  # every target is valid');
+  }
+  lines.push('if args.float64:', `    x${classIndex ? '' : ', y'} = x.double()${classIndex ? '' : ', y.double()'}`, '    mask = None if mask is None else mask.double()', 'N = x.shape[0]');
+  if (f.orders) {
+    lines.push('# the order of the samples in each epoch: the lab\'s seeded shuffle, the same in both runs');
+    lines.push(`ORDER = [\n${f.orders.map((o) => `    [${Array.from(o).join(', ')}],`).join('\n')}\n]`);
+  } else {
+    lines.push('ORDER = None  # no shuffle: every epoch visits the samples in order');
+  }
+  lines.push(`GROUPS_PER_EPOCH = ${f.groupsPerEpoch}  # lastGroup ${c.lastGroup}: ${c.lastGroup === 'keep'
+    ? 'the epoch\'s last group may be shorter' : 'an uneven last group is dropped'}`, '',
+  'def group(step):',
+  '    """The sample indices of this optimizer step: m*k of them (the last of an epoch may be fewer)."""',
+  '    epoch, g = divmod(step, GROUPS_PER_EPOCH)',
+  '    order = ORDER[epoch] if ORDER else list(range(N))',
+  '    return order[g * m * k:(g + 1) * m * k]');
+  return lines.join('\n') + '\n';
+}
+
+function keyedDropoutSection() {
+  return `
+# ---- keyed dropout: the lab's masks, explicitly -------------------------------------------
+# A mask entry is a hash of (seed, step, layer, sample, unit), so a sample gets the same mask
+# in whichever micro-batch it lands. PyTorch's nn.Dropout draws in call order instead.
+M64 = (1 << 64) - 1
+
+def mix64(z):
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+    return z ^ (z >> 31)
+
+def keyed_uniform(seed, step, layer, sample, unit):
+    h = mix64(seed)
+    h = mix64(h ^ step)
+    h = mix64(h ^ ((layer + 0x9E3779B97F4A7C15) & M64))
+    h = mix64(h ^ sample)
+    h = mix64(h ^ ((unit + 0x632BE59BD9B4E019) & M64))
+    return (h >> 40) / 16777216.0
+
+class KeyedDropout(nn.Module):
+    """Dropout with the lab's keyed masks; batch = (step, sample ids) of the forward to come."""
+    batch = None
+
+    def __init__(self, p, layer):
+        super().__init__()
+        self.p, self.layer = torch.tensor(p).item(), layer  # p as float32, as the lab holds it
+        self.keep = (1.0 / (1.0 - torch.tensor(p))).item()    # 1/(1-p) in float32
+        self.cache = {}
+
+    def forward(self, h):
+        step, ids = KeyedDropout.batch
+        rows = []
+        for sample in ids:
+            key = (step, sample)
+            if key not in self.cache:
+                self.cache[key] = torch.tensor([0.0 if keyed_uniform(SEED, step, self.layer, sample, u) < self.p else self.keep
+                                                for u in range(h.shape[1])])
+            rows.append(self.cache[key])
+        return h * torch.stack(rows)
+`;
+}
+
+function modelSection(f) {
+  const { c } = f;
+  const sizes = c.model.sizes, keyed = c.dropoutRng === 'keyed';
+  const layers = [];
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const parts = [`nn.Linear(${sizes[l]}, ${sizes[l + 1]})`];
+    if (l + 2 < sizes.length) {
+      if (c.model.norm === 'batchnorm') parts.push(`nn.BatchNorm1d(${sizes[l + 1]})`);
+      if (c.model.norm === 'layernorm') parts.push(`nn.LayerNorm(${sizes[l + 1]})`);
+      parts.push(ACTIVATIONS[c.model.activation]);
+      const p = dropoutOf(c, l);
+      if (p > 0) parts.push(keyed ? `KeyedDropout(${p}, ${l})` : `nn.Dropout(${p})`);
+    }
+    layers.push(`        ${parts.join(', ')},`);
+  }
+  const lines = ['', '# ---- model -----------------------------------------------------------------',
+    'def make_model():', '    return nn.Sequential(', ...layers, '    )', ''];
+  if (!f.init) {
+    lines.push(`torch.manual_seed(SEED)  # init 'torch': nn.Linear's own reset_parameters, layer by layer`, 'reference = make_model()');
+  } else {
+    lines.push(`# the lab's initial parameters, flat in parameters() order${c.init === null ? ' (its own U(±1/sqrt(fan_in)) draw)' : ''}`);
+    lines.push(`INIT = ${pyFlat(f.init)}`);
+    lines.push('reference = make_model()', 'nn.utils.vector_to_parameters(torch.tensor(INIT), reference.parameters())');
+  }
+  lines.push('if args.float64:', '    reference = reference.double()', 'accumulated = copy.deepcopy(reference)  # the same start',
+    'probe = copy.deepcopy(reference)        # the accumulated loop at the reference\'s parameters');
+  if (c.model.norm === 'batchnorm') lines.push('# BatchNorm1d in training mode: each micro-batch normalises with its own statistics');
+  return lines.join('\n') + '\n';
+}
+
+function optimizerText(c, lrExpr) {
+  const o = c.optimizer;
+  if (o.name === 'sgd') {
+    return `torch.optim.SGD(model.parameters(), lr=${lrExpr}, momentum=${o.momentum}, dampening=${o.dampening}, ` +
+      `nesterov=${py(o.nesterov)}, weight_decay=${o.weightDecay})`;
+  }
+  const cls = o.name === 'adam' ? 'Adam' : 'AdamW';
+  return `torch.optim.${cls}(model.parameters(), lr=${lrExpr}, betas=(${o.betas[0]}, ${o.betas[1]}), eps=${o.eps}, weight_decay=${o.weightDecay})`;
+}
+
+function schedulerText(c) {
+  const s = c.schedule;
+  switch (s.name) {
+  case 'step': return `torch.optim.lr_scheduler.StepLR(optimizer, step_size=${s.stepSize}, gamma=${s.gamma})`;
+  case 'cosine': return `torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=${s.tMax}, eta_min=${s.etaMin})`;
+  case 'warmup': return `torch.optim.lr_scheduler.LambdaLR(optimizer, lambda t: min(1.0, (t + 1) / ${s.warmupSteps}))`;
+  default: return 'torch.optim.lr_scheduler.LambdaLR(optimizer, lambda t: 1.0)  # constant';
+  }
+}
+
+function trainingSection(f) {
+  const { c } = f;
+  const mean = c.reduction === 'mean', corr = c.correction, clip = c.clipGradNorm > 0;
+  const perMicroClip = clip && c.clipPlacement === 'per_micro_batch';
+  const perMicroSched = c.schedulerStepping === 'per_micro_batch';
+  const stream = c.dropoutRng === 'stream' && [...c.model.sizes.slice(1, -1).keys()].some((l) => dropoutOf(c, l) > 0);
+  const keyed = c.dropoutRng === 'keyed' && [...c.model.sizes.slice(1, -1).keys()].some((l) => dropoutOf(c, l) > 0);
+  const ce = c.loss === 'cross_entropy';
+  const lossLine = {
+    none: mean ? 'loss = S / max(n, 1)                  # reduction mean: the mean over the micro-batch (no correction)'
+      : 'loss = S                              # reduction sum (no correction)',
+    scale_loss: mean ? 'loss = S / max(n, 1) / k              # the mean over the micro-batch, divided by k'
+      : 'loss = S / k                          # the sum, divided by k',
+    scale_lr: mean ? 'loss = S / max(n, 1)                  # the mean over the micro-batch (the lr is divided by k instead)'
+      : 'loss = S                              # the sum (the lr is divided by k instead)',
+    global_count: 'loss = S / num_items_in_batch          # the sum over the group, divided by its valid targets',
+  }[corr];
+  const setBatch = keyed ? '\n    KeyedDropout.batch = (step, ids)' : '';
+  const lines = [`
+# ---- loss ------------------------------------------------------------------
+criterion = ${CRITERIA[c.loss]}  # per ${ce ? 'sample' : 'target'}; reduced below as the config says
+
+def valid_targets(ids):
+    """How many targets of these samples count: all, or those the mask keeps."""
+    return float(y[ids].numel()) if mask is None else mask[ids].sum().item()
+
+def summed_loss(model, ids, step):
+    """The summed loss of these samples over their valid targets, and how many there are."""${setBatch}
+    per = criterion(model(x[ids]), y[ids])
+    if mask is not None:
+        per = per * mask[ids]
+    return per.sum(), valid_targets(ids)
+
+def flat_grad(model):
+    return torch.cat([p.grad.reshape(-1) for p in model.parameters()])
+
+# ---- the reference: one backward over the whole group ------------------------
+def reference_gradient(model, ids, step):
+    model.zero_grad()
+    S, n = summed_loss(model, ids, step)
+    loss = ${mean ? 'S / n   # reduction mean: the mean over the m*k samples' : 'S       # reduction sum'}
+    loss.backward()${clip ? `
+    norm = nn.utils.clip_grad_norm_(model.parameters(), ${c.clipGradNorm}).item()` : `
+    norm = flat_grad(model).double().norm().item()`}
+    return S.item() / n, norm
+
+# ---- the accumulated run: k micro-batches of m, gradients added in .grad ------
+def accumulate(model, ids, step${perMicroSched ? ', scheduler=None' : ''}):
+    model.zero_grad()${corr === 'global_count' ? `
+    num_items_in_batch = valid_targets(ids)  # the whole group's valid targets` : ''}
+    total, count, norm = 0.0, 0.0, None
+    micro_batches = [ids[j:j + m] for j in range(0, len(ids), m)]
+    for j, micro in enumerate(micro_batches):
+        S, n = summed_loss(model, micro, step)
+        ${lossLine}
+        loss.backward()${perMicroClip ? `
+        norm = nn.utils.clip_grad_norm_(model.parameters(), ${c.clipGradNorm}).item()  # clipPlacement per_micro_batch: the partial sum` : ''}${perMicroSched ? `
+        if scheduler is not None and j < len(micro_batches) - 1:
+            scheduler.step()  # schedulerStepping per_micro_batch (the last micro-batch's comes after optimizer.step())` : ''}
+        total, count = total + S.item(), count + n${clip && !perMicroClip ? `
+    norm = nn.utils.clip_grad_norm_(model.parameters(), ${c.clipGradNorm}).item()  # once, before the step` : !clip ? `
+    norm = flat_grad(model).double().norm().item()` : ''}
+    return total / count, norm
+`];
+  lines.push(`
+# ---- optimizers and schedules ----------------------------------------------
+def make_optimizer(model, lr):
+    return ${optimizerText(c, 'lr')}
+
+LR = ${c.optimizer.lr}
+ref_opt = make_optimizer(reference, LR)
+acc_opt = make_optimizer(accumulated, ${corr === 'scale_lr' ? 'LR / k)  # correction scale_lr: the lr divided by k' : 'LR)'}
+def make_scheduler(optimizer):
+    return ${schedulerText(c)}
+
+ref_sched, acc_sched = make_scheduler(ref_opt), make_scheduler(acc_opt)
+`);
+  if (stream) {
+    lines.push(`
+# ---- stream dropout: each run draws from its own copy of PyTorch's generator ------
+# As in the lab, both runs start from the same generator state and draw in call order; the
+# probe draws what the accumulated run will draw this step. PyTorch's dropout numbers are
+# not the lab's (they depend on PyTorch's build), so these masks differ from the lab's.
+class Generator:
+    def __init__(self, state):
+        self.state = state
+
+    def __enter__(self):
+        torch.set_rng_state(self.state)
+
+    def __exit__(self, *exc):
+        self.state = torch.get_rng_state()
+
+torch.manual_seed(SEED)
+ref_masks, acc_masks = Generator(torch.get_rng_state()), Generator(torch.get_rng_state())
+`);
+  }
+  return lines.join('');
+}
+
+function compareSection() {
+  return `
+# ---- the comparison, as the lab's ------------------------------------------
+def compare(a, b):
+    """How close a (accumulated) is to b (reference)."""
+    bitwise = torch.equal(a.view(torch.int32), b.view(torch.int32))
+    allclose = bool(torch.allclose(a, b, rtol=RTOL, atol=ATOL))
+    a, b = a.double(), b.double()
+    nb, dd = b.norm().item(), (a - b).norm().item()
+    rel = 0.0 if dd == 0 else dd / nb if nb else math.inf
+    c = (a @ b).item() / nb ** 2 if nb else 0.0
+    rd = (a - c * b).norm().item()
+    residual = 0.0 if rd == 0 else rd / (abs(c) * nb) if nb and c else math.inf
+    return dict(bitwise=bitwise, rounding=allclose or rel <= RTOL, scale=c, residual=residual, rel=rel, ratio=a.norm().item() / nb if nb else 1.0)
+
+def grad_category(cmp):
+    if cmp["bitwise"]:
+        return "bitwise"
+    if cmp["rounding"]:
+        return "rounding"
+    if cmp["residual"] <= RTOL and abs(cmp["scale"] - 1) > 1e-3:
+        return "scaled"
+    return "different"
+
+ORDER_OF = {"bitwise": 0, "rounding": 1, "scaled": 2, "different": 3, "diverged": 4}
+
+class Verdict:
+    """Folds each step into the verdict as the lab does: gradients judged at the same point."""
+    def __init__(self):
+        self.grads, self.params, self.factor, self.judged = "bitwise", "bitwise", None, 0
+
+    def add(self, grads, factor, params):
+        if self.judged == 0:
+            self.grads, self.factor = grads, factor
+        elif "scaled" in (grads, self.grads):
+            if not (grads == self.grads and abs(factor / self.factor - 1) <= 1e-3):
+                self.grads = "different"
+        elif ORDER_OF[grads] > ORDER_OF[self.grads]:
+            self.grads = grads
+        self.judged += 1
+        if ORDER_OF[params] > ORDER_OF[self.params]:
+            self.params = params
+`;
+}
+
+function loopSection(f) {
+  const { c } = f;
+  const clip = c.clipGradNorm > 0, perMicroClip = clip && c.clipPlacement === 'per_micro_batch';
+  const perMicroSched = c.schedulerStepping === 'per_micro_batch';
+  const stream = c.dropoutRng === 'stream' && [...c.model.sizes.slice(1, -1).keys()].some((l) => dropoutOf(c, l) > 0);
+  const w = (s) => (stream ? s : '');
+  const inMasks = (gen, call, indent = '    ') => (stream ? `${indent}with ${gen}:\n${indent}    ${call}` : `${indent}${call}`);
+  return `
+# ---- training: both runs, step by step -------------------------------------
+for model in (reference, accumulated, probe):
+    model.train()
+verdict, steps, first = Verdict(), [], None
+for step in range(STEPS):
+    ids = group(step)
+${inMasks('ref_masks', 'loss_ref, norm_ref = reference_gradient(reference, ids, step)')}
+    # the accumulated loop at the reference's parameters, before either run steps
+    probe.load_state_dict(reference.state_dict())
+${stream ? `    with Generator(acc_masks.state.clone()):\n        _, norm_probe = accumulate(probe, ids, step)` : '    _, norm_probe = accumulate(probe, ids, step)'}
+    g_ref, g_probe = flat_grad(reference), flat_grad(probe)
+    same_point = compare(g_probe, g_ref)
+    grads = grad_category(same_point)
+    factor = same_point["scale"]${clip && !perMicroClip ? `
+    if norm_ref > ${c.clipGradNorm} and norm_probe > ${c.clipGradNorm}:
+        # both clipped: the clipped gradients agree whatever the loop did; the unclipped norms say
+        factor = norm_probe / norm_ref
+        if grads in ("bitwise", "rounding") and abs(factor - 1) > 1e-3:
+            grads = "scaled"` : ''}
+    ref_opt.step()
+    ref_sched.step()
+${inMasks('acc_masks', `loss_acc, norm_acc = accumulate(accumulated, ids, step${perMicroSched ? ', acc_sched' : ''})`)}
+    if step == 0:
+        first = (g_ref.clone(), flat_grad(accumulated).clone())
+    acc_opt.step()
+    acc_sched.step()
+    p_ref = nn.utils.parameters_to_vector(reference.parameters()).detach()
+    p_acc = nn.utils.parameters_to_vector(accumulated.parameters()).detach()
+    finite = all(math.isfinite(v) for v in (loss_ref, loss_acc)) and bool(p_ref.isfinite().all() and p_acc.isfinite().all())
+    pc = compare(p_acc, p_ref)
+    params = "bitwise" if pc["bitwise"] else "rounding" if pc["rounding"] else "different"
+    if not finite:
+        params = "diverged"
+    if math.isfinite(norm_ref) and math.isfinite(norm_probe):
+        verdict.add(grads, factor, params)
+    else:
+        grads = "unjudged"
+        verdict.params = "diverged"
+    steps.append(dict(step=step + 1, lossRef=loss_ref, lossAcc=loss_acc, gradNormRef=norm_ref, gradNormAcc=norm_acc,
+                      grads=grads, params=params, ratio=same_point["ratio"], relDiff=same_point["rel"]))
+    if not finite:
+        verdict.params = "diverged"
+        break
+
+result = {"steps": steps, "verdict": {"grads": verdict.grads if verdict.judged else "unjudged", "params": verdict.params}}
+if args.json:
+    if args.gradients:
+        result["first"] = {"gradRef": first[0].tolist(), "gradAcc": first[1].tolist()}
+    print(json.dumps(result))
+else:
+    print("step  loss ref  loss acc  grad (same point)  ratio  |diff|/|ref|   params")
+    for s in steps:
+        print(f"{s['step']:4d}  {s['lossRef']:8.4f}  {s['lossAcc']:8.4f}  {s['grads']:>17}  {s['ratio']:5.3g}  {s['relDiff']:12.3g}  {s['params']:>7}")
+    print(f"\\ngradients: {result['verdict']['grads']}; parameters: {result['verdict']['params']}")
+`;
+}
+
+/**
+ * The PyTorch script of an experiment: `lab` an accumlab Lab, `config` its config (a preset's
+ * or the page's). Returns the script's text. Throws AccumLabError as lab.start() does, or
+ * 'limit' when the script would hold more than MAX_EXPORT_NUMBERS numbers.
+ */
+export function torchScript(lab, config, { title = '' } = {}) {
+  const run = lab.start(config);
+  try {
+    const f = experimentFacts(run);
+    const keyed = f.c.dropoutRng === 'keyed' && f.c.model.sizes.slice(1, -1).some((_, l) => dropoutOf(f.c, l) > 0);
+    return [header(f.c, title), dataSection(f), keyed ? keyedDropoutSection() : '', modelSection(f),
+      trainingSection(f), compareSection(), loopSection(f)].join('');
+  } finally {
+    run.free();
+  }
+}

@@ -7,6 +7,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createLab, AccumLabError } from './accumlab.mjs';
 import { PRESETS, presetById } from './presets.mjs';
+import { torchScript } from './export-torch.mjs';
 
 const kebab = (s) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/\./g, '-');
 
@@ -45,10 +46,14 @@ export function usage(schema) {
   ];
   const width = Math.max(...rows.map(([a]) => a.length));
   return `usage: accumlab compare [--preset ID] [--config FILE] [options] [--json]
+       accumlab export-torch [--preset ID] [--config FILE] [options] > experiment.py
        accumlab presets
 
-Runs the reference (batch m·k) and the accumulated run (k micro-batches of m) from the
-same start and compares gradients and parameters after every optimizer step.
+compare runs the reference (batch m·k) and the accumulated run (k micro-batches of m) from
+the same start and compares gradients and parameters after every optimizer step.
+export-torch prints the same experiment as a self-contained PyTorch script (the same data,
+initial parameters and sample order; both loops; the same comparison): run it with
+python3 experiment.py [--json] [--float64].
 
 options (each overrides the preset and the config file; from the engine's schema, which
 README's config table lists in full):
@@ -127,14 +132,16 @@ export async function parseArgs(argv, schema) {
   const flags = flagTable(schema);
   const args = { json: false, simd: undefined, config: {}, overrides: [] };
   if (argv[0] === 'presets') return { list: true };
-  if (argv[0] !== 'compare') throw new UsageError(argv.length ? `unknown command '${argv[0]}'` : 'no command');
+  if (argv[0] !== 'compare' && argv[0] !== 'export-torch') throw new UsageError(argv.length ? `unknown command '${argv[0]}'` : 'no command');
+  args.command = argv[0];
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
       if (i + 1 >= argv.length) throw new UsageError(`${a} needs a value`);
       return argv[++i];
     };
-    if (a === '--json') args.json = true;
+    if (a === '--json' && args.command === 'export-torch') throw new UsageError('--json is the script\'s option: python3 experiment.py --json');
+    else if (a === '--json') args.json = true;
     else if (a === '--scalar') args.simd = false;
     else if (a === '--config') args.config = { ...args.config, ...(await readConfigFile(next())) };
     else if (a === '--preset') {
@@ -181,6 +188,19 @@ export function summary(result) {
   return lines.join('\n');
 }
 
+function exportTorch(lab, args) {
+  try {
+    process.stdout.write(torchScript(lab, args.config, { title: args.preset?.title ?? '' }));
+    return 0;
+  } catch (e) {
+    if (e instanceof AccumLabError) {
+      console.error(`accumlab: ${e.message}${e.field ? ` [field: ${e.field}]` : ''}`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
 async function main(argv) {
   const simd = argv.includes('--scalar') ? false : undefined;
   const lab = await createLab({ simd });
@@ -203,6 +223,7 @@ async function main(argv) {
     for (const p of PRESETS) console.log(`${p.id.padEnd(24)} Q${p.question}  ${p.title}`);
     return 0;
   }
+  if (args.command === 'export-torch') return exportTorch(lab, args);
   let run;
   try {
     run = lab.start(args.config);

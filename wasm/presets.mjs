@@ -8,9 +8,11 @@ const DIGITS_32_VS_8X4 = {
   data: { name: 'digits', n: 1797 }, model: { sizes: [64, 32, 32, 10], activation: 'relu' },
   loss: 'cross_entropy', reduction: 'mean', batchSize: 8, accumSteps: 4, steps: 40, optimizer: { name: 'sgd', lr: 0.5 },
 };
+// The forum's own tensors and model: torch.manual_seed(1); x = torch.rand(2, 4); y = torch.rand(2, 2);
+// torch.manual_seed(2); nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2)) — PyTorch's numbers, bit for bit.
 const FORUM = {
-  data: { name: 'seed_example', n: 2, shuffle: false }, model: { sizes: [4, 8, 2], activation: 'relu' },
-  loss: 'l1', batchSize: 1, accumSteps: 2, steps: 5,
+  seed: 2, init: 'torch', data: { name: 'seed_example', n: 2, shuffle: false, generator: 'torch', seed: 1 },
+  model: { sizes: [4, 8, 2], activation: 'relu' }, loss: 'l1', batchSize: 1, accumSteps: 2, steps: 5,
 };
 
 const LOOP_SCALED = `for i, (x, y) in enumerate(loader):          # micro-batches of m

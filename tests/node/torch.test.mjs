@@ -56,3 +56,21 @@ test('the data generator "torch" is for seed_example only, and init takes "torch
   assert.throws(() => l.start({ data: { name: 'moons', generator: 'torch' } }), (e) => e.field === 'data.generator');
   assert.throws(() => l.start({ init: 'pytorch' }), (e) => e.field === 'init' && /did you mean 'torch'/.test(e.message));
 });
+
+test('the forum question\'s own code in real PyTorch prints what the lab\'s forum presets say, with the same losses', async () => {
+  const { presetById } = await import('../../wasm/presets.mjs');
+  const script = fileURLToPath(new URL('../torch/forum_question.py', import.meta.url));
+  const p = spawnSync('/usr/bin/python3', [script, '--json'], { encoding: 'utf8', timeout: 120000 });
+  assert.equal(p.status, 0, p.stderr);
+  const lines = p.stdout.trim().split('\n');
+  const torchLosses = JSON.parse(lines.pop());
+  const equal = (cat) => (cat === 'bitwise' || cat === 'rounding' ? 'True' : 'False');
+  const cases = [['forum-sum', 'sum, lr 0.1', torchLosses.sumLosses], ['forum-mean-lr', 'mean, lr 1.0 vs 0.5', torchLosses.meanLosses]];
+  const want = [];
+  for (const [id, label, losses] of cases) {
+    const r = l.compare(presetById(id).config);
+    want.push(`${label}: gradients allclose: ${equal(r.verdict.grads)}`, `${label}: parameters allclose: ${equal(r.verdict.params)}`);
+    r.steps.forEach((s, i) => assert.ok(Math.abs(s.lossRef - losses[i]) <= 1e-6 * losses[i], `${id} step ${s.step}: loss ${s.lossRef}, PyTorch ${losses[i]}`));
+  }
+  assert.deepEqual(lines, want);
+});

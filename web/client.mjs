@@ -57,5 +57,6 @@ export function createClient(worker, { onStep = () => {}, onCrash = () => {} } =
     stop: () => request('stop'),
     free: () => request('free'),
     causes: (config) => request('causes', { config }),
+    torchScript: (config, title) => request('torchScript', { config, title }),
   };
 }

@@ -89,7 +89,9 @@ function startApp() {
   });
   const charts = createCharts(dom.charts);
   createCopyLink(dom.share);
-  const exportButtons = createExports(dom.share, { charts, current: () => lastRun });
+  const exportButtons = createExports(dom.share, {
+    charts, current: () => lastRun, torchScript: (config, title) => client.torchScript(config, title),
+  });
   const panel = createPanel(dom.panel, {
     onFix(set) {
       applyState({ ...state, ...set });
@@ -340,7 +342,8 @@ function startApp() {
     panel.showVerdict(res.result.verdict);
     const ranConfig = JSON.parse(experimentKey);
     const ran = describeRuns(stateFromConfig(ranConfig).state);
-    lastRun = { config: ranConfig, result: res.result, presetId, subtitle: `Reference: ${ran.reference}; accumulated: ${ran.accumulated}` };
+    lastRun = { config: ranConfig, result: res.result, presetId, subtitle: `Reference: ${ran.reference}; accumulated: ${ran.accumulated}`,
+      title: PRESETS.find((p) => p.id === presetId)?.title ?? '' };
     exportButtons.update();
     if (!isCurrent()) return;
     markStale();

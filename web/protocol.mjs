@@ -16,6 +16,8 @@
 //                                   smaller id (ids grow: the client counts them up)
 //   {type: 'free'}                → {}                  release the experiment
 //   {type: 'causes', config}      → {ids}               the causes the core predicts for a config (no run)
+//   {type: 'torchScript', config, title} → {text}       the config as a PyTorch script (wasm/export-torch.mjs;
+//                                   needs an engine module with torchScript)
 //
 // The handler slices its work: it trains for about SLICE_MS, then yields to the event
 // loop, so a 'stop' message is seen between steps and the worker never blocks for long.
@@ -44,6 +46,7 @@ const yieldToEventLoop = () => new Promise((resolve) => setTimeout(resolve, 0));
  * Returns {handle(message): Promise<void>}.
  */
 export function createProtocol({ loadEngine, post }) {
+  let engine = null; // the engine module, after init
   let lab = null; // the engine instance, after init
   let run = null; // the current experiment
   let step = 0; // optimizer steps done in `run`
@@ -67,7 +70,7 @@ export function createProtocol({ loadEngine, post }) {
 
   const handlers = {
     async init({ simd }) {
-      const engine = await loadEngine();
+      engine = await loadEngine();
       const detect = engine.simdSupported;
       let supported = typeof detect === 'function' ? await detect() : detect;
       const opts = simd === undefined || simd === null ? {} : { simd: Boolean(simd) };
@@ -117,6 +120,12 @@ export function createProtocol({ loadEngine, post }) {
     },
     causes({ config }) {
       return { ids: requireLab().configCauses(config) };
+    },
+    torchScript({ config, title }) {
+      const l = requireLab();
+      if (typeof engine.torchScript !== 'function')
+        throw Object.assign(new Error('this engine cannot write PyTorch scripts'), { code: 'state', field: '' });
+      return { text: engine.torchScript(l, config, { title: title ?? '' }) };
     },
   };
 

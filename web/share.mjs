@@ -60,11 +60,12 @@ export function createCopyLink(root, { link = () => location.href } = {}) {
 }
 
 /**
- * Export buttons in `root` (JSON, CSV) and a PNG button in every chart's caption.
- *   current(): {config, result, presetId, subtitle} of the results on screen, or null before a run
+ * Export buttons in `root` (JSON, CSV, the PyTorch script) and a PNG button in every chart's caption.
+ *   current(): {config, result, presetId, subtitle, title} of the results on screen, or null before a run
  *   charts: the controller of charts.mjs
+ *   torchScript(config, title): a promise of {text}, the experiment as a PyTorch script (the engine worker's)
  */
-export function createExports(root, { current, charts }) {
+export function createExports(root, { current, charts, torchScript }) {
   const label = document.createElement('span');
   label.className = 'export-label';
   label.textContent = 'Download results:';
@@ -72,7 +73,13 @@ export function createExports(root, { current, charts }) {
   json.id = 'export-json';
   const csv = button('CSV', 'share-button export-csv');
   csv.id = 'export-csv';
-  root.append(label, json, csv);
+  const script = button('PyTorch script', 'share-button export-torch');
+  script.id = 'export-torch';
+  script.title = 'The same experiment as a self-contained PyTorch script: python3 script.py';
+  const scriptNote = document.createElement('span');
+  scriptNote.className = 'export-note';
+  scriptNote.setAttribute('role', 'status');
+  root.append(label, json, csv, script, scriptNote);
 
   const pngButtons = [];
   for (const id of charts.ids()) {
@@ -102,10 +109,22 @@ export function createExports(root, { current, charts }) {
     download(new Blob([stepsCSV(now.result.steps)], { type: 'text/csv' }), `${exportName(now.config, now.result.steps.length, now.presetId)}.csv`);
   });
 
+  script.addEventListener('click', async () => {
+    const now = current();
+    if (!now) return;
+    scriptNote.textContent = '';
+    try {
+      const { text } = await torchScript(now.config, now.title ?? '');
+      download(new Blob([text], { type: 'text/x-python' }), `${exportName(now.config, now.result.steps.length, now.presetId)}.py`);
+    } catch (e) {
+      scriptNote.textContent = `No script: ${e.message}`;
+    }
+  });
+
   /** Enables the buttons when there are results to export. */
   function update() {
     const ready = Boolean(current());
-    for (const b of [json, csv, ...pngButtons]) b.disabled = !ready;
+    for (const b of [json, csv, script, ...pngButtons]) b.disabled = !ready;
   }
   update();
   return { update };

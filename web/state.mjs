@@ -96,8 +96,14 @@ const PRESENTATION = [
   { key: 'mask', path: 'data.maskFraction', group: 'data', label: 'Masked target fraction',
     help: 'Each target is ignored with this probability, so micro-batches hold different numbers of valid targets.' },
   { key: 'shuffle', path: 'data.shuffle', group: 'data', label: 'Shuffle every epoch (same order in both runs)' },
+  { key: 'gen', path: 'data.generator', group: 'data', label: 'Numbers from', showIf: (s) => s.data === 'seed_example',
+    labels: { lab: 'the lab’s generator', torch: 'PyTorch: torch.rand(n, 4), torch.rand(n, 2)' } },
+  { key: 'dataSeed', path: 'data.seed', group: 'data', label: 'Data seed' },
   // --- run
   { key: 'seed', path: 'seed', group: 'run', label: 'Seed' },
+  { key: 'init', path: 'init', group: 'run', label: 'Initial parameters',
+    // init is a list of numbers or "torch"; the page offers the two generators ('lab': leave it out)
+    choices: [['lab', 'the lab’s generator'], ['torch', 'PyTorch’s, after torch.manual_seed(seed)']], unset: 'lab' },
   { key: 'steps', path: 'steps', group: 'run', label: 'Optimizer steps' },
   { key: 'last', path: 'lastGroup', group: 'run', label: 'Last, uneven group',
     labels: { keep: 'keep (a shorter last group)', drop: 'drop' } },
@@ -118,6 +124,11 @@ function settingOf(p) {
   if (!f) throw new Error(`state.mjs: ${p.path} is not in the engine's schema`);
   const range = item || f.type === 'list' ? f.items : f;
   const s = { ...p, doc: f.doc };
+  if (p.choices) { // a field the page offers as a few choices; `unset` leaves it out of the config
+    Object.assign(s, { type: 'enum', options: p.choices, default: p.unset });
+    delete s.choices;
+    return Object.freeze(s);
+  }
   s.type = f.type === 'list' && !item ? 'intlist' : item ? f.items.type : f.type;
   s.min = range.exclusiveMin ?? range.min;
   s.max = range.exclusiveMax ?? range.max;
@@ -269,6 +280,7 @@ export function configFromState(state) {
     const v = state[s.key];
     if (v === null || v === undefined) continue;
     if (s.key === 'loss' && v === 'auto') continue;
+    if (s.unset !== undefined && v === s.unset) continue;
     if (s.key === 'beta1' || s.key === 'beta2') continue; // written together below
     setPath(config, s.path, cloneValue(v));
   }

@@ -146,6 +146,7 @@ export function createSupervisor({
     run: (maxSteps) => track(() => client.run(maxSteps)),
     free: () => track(() => client.free()),
     causes: (config) => track(() => client.causes(config)),
+    torchScript: (config, title) => track(() => client.torchScript(config, title)),
     /** Stops the current run; a worker that does not answer within stopGraceMs is restarted. */
     stop() {
       if (failure) return Promise.resolve({ stopped: false });

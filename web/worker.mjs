@@ -5,7 +5,10 @@
 import { createProtocol } from './protocol.mjs';
 
 const protocol = createProtocol({
-  loadEngine: () => import('../wasm/accumlab.mjs'),
+  loadEngine: async () => {
+    const [engine, { torchScript }] = await Promise.all([import('../wasm/accumlab.mjs'), import('../wasm/export-torch.mjs')]);
+    return { ...engine, torchScript };
+  },
   post: (message) => self.postMessage(message),
 });
 

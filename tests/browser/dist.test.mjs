@@ -15,7 +15,7 @@ import { serve } from '../../web/tools/serve.mjs';
 import { PRESETS } from '../../wasm/presets.mjs';
 import { stateFromConfig, urlFromState } from '../../web/state.mjs';
 import {
-  ROOT, launchChromium, newWatchedPage, readPanel, screenshot, setControl, waitForVerdict,
+  ROOT, downloadOf, launchChromium, newWatchedPage, readPanel, screenshot, setControl, waitForVerdict,
 } from './helpers.mjs';
 
 const engineDir = process.env.ACCUMLAB_ENGINE_DIR ? resolve(process.env.ACCUMLAB_ENGINE_DIR) : join(ROOT, 'wasm');
@@ -176,6 +176,19 @@ test('file://: the default experiment runs on the SIMD build; mean loss, no fix:
     assert.equal(await page.locator('.uplot').first().evaluate((e) => getComputedStyle(e).width !== 'auto'), true);
     assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
     await screenshot(page, 'dist-file-default');
+  });
+});
+
+test('file://: the PyTorch script download works from the single file', async () => {
+  await withPage([fileURL], async (page) => {
+    await page.goto(`${fileURL}?preset=forum-sum`);
+    await waitForVerdict(page);
+    const script = await downloadOf(page, '#export-torch');
+    assert.match(script.name, /^forum-sum-[0-9a-f]{8}-5steps\.py$/);
+    const text = script.bytes.toString('utf8');
+    assert.match(text, /^#!\/usr\/bin\/env python3\n/);
+    assert.match(text, /torch\.manual_seed\(SEED\)  # init 'torch'/, 'the forum preset starts from PyTorch\'s own init');
+    assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
   });
 });
 

@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ARTIFACTS, openLab, readPanel, run, screenshot, setControl, startLab, waitForVerdict,
+  ARTIFACTS, downloadOf, openLab, readPanel, run, screenshot, setControl, startLab, waitForVerdict,
 } from './helpers.mjs';
+import { execFileSync } from 'node:child_process';
 import { EMBED_DEFAULT_KEYS, fullLabURL, readEmbedParams, visibleKeys } from '../../web/embed.mjs';
 import { shortHash, stepsCSV } from '../../web/export.mjs';
 import { stateFromURL, urlFromState, defaultState } from '../../web/state.mjs';
@@ -246,12 +247,6 @@ test('two <accum-lab> elements on one page run independently and follow their at
   });
 });
 
-/** Clicks a button and returns the download: {name, bytes}. */
-async function downloadOf(page, selector) {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
-  const path = await download.path();
-  return { name: download.suggestedFilename(), bytes: readFileSync(path), path };
-}
 
 test('exports: JSON and CSV hold what the panel shows, PNG is an image of the chart', async () => {
   await withPage({}, async (page) => {
@@ -309,6 +304,19 @@ test('exports: JSON and CSV hold what the panel shows, PNG is an image of the ch
       assert.ok(png.bytes.length > 5000, `${chart}: ${png.bytes.length} bytes`);
       copyFileSync(png.path, join(ARTIFACTS, `export-${chart}.png`));
     }
+  });
+});
+
+test('the PyTorch script download: real PyTorch runs it to the verdict the page shows', async () => {
+  await withPage({}, async (page) => {
+    await openLab(page, `${lab.url}?preset=forum-mean-lr`);
+    const shown = await readPanel(page);
+    const script = await downloadOf(page, '#export-torch');
+    assert.match(script.name, /^forum-mean-lr-[0-9a-f]{8}-5steps\.py$/);
+    assert.match(script.bytes.toString('utf8'), /^#!\/usr\/bin\/env python3\n"""Forum example: mean reduction, lr 1\.0 vs 0\.5: /);
+    const out = JSON.parse(execFileSync('/usr/bin/python3', [script.path, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+    assert.deepEqual([out.verdict.grads, out.verdict.params], [shown.grads, shown.params]);
+    assert.equal(out.steps.length, 5);
   });
 });
 

@@ -1,6 +1,6 @@
 // Shared set-up for the browser tests: build the site, serve it on a free port, launch
 // Debian's Chromium through playwright-core, and watch console errors and requests.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -131,4 +131,11 @@ export async function chartPoints(page) {
 
 export async function screenshot(page, name) {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** Clicks a button and returns the download: {name, bytes, path}. */
+export async function downloadOf(page, selector) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+  const path = await download.path();
+  return { name: download.suggestedFilename(), bytes: readFileSync(path), path };
 }

@@ -101,7 +101,7 @@ test('the default config holds the documented defaults and only known fields', (
   assert.equal(c.correction, 'none');
   assert.deepEqual(c.model, { dropout: 0, hidden: [16, 16], activation: 'tanh', norm: 'none' });
   assert.deepEqual(c.optimizer, { name: 'sgd', momentum: 0, dampening: 0, nesterov: false, eps: 1e-8, betas: [0.9, 0.999] });
-  assert.deepEqual(c.data, { name: 'moons', noise: 0.1, maskFraction: 0, shuffle: true }, 'data.n is the engine\'s (256; digits: 1797)');
+  assert.deepEqual(c.data, { name: 'moons', noise: 0.1, maskFraction: 0, shuffle: true, generator: 'lab' }, 'data.n is the engine\'s (256; digits: 1797)');
   assert.deepEqual(c.schedule, { name: 'constant', stepSize: 10, gamma: 0.1, etaMin: 0, warmupSteps: 5 });
   assert.equal(c.steps, 20);
   assert.equal(c.rtol, 1e-5);

@@ -5,6 +5,7 @@
 // base64 loader), decoded here and passed to createLab as wasmBytes: nothing is fetched.
 import { createProtocol } from '../protocol.mjs';
 import { createLab, simdSupported } from '../../wasm/accumlab.mjs';
+import { torchScript } from '../../wasm/export-torch.mjs';
 import SIMD_WASM_BASE64 from '../../wasm/accumlab.wasm';
 import SCALAR_WASM_BASE64 from '../../wasm/accumlab-scalar.wasm';
 
@@ -18,6 +19,7 @@ function bytesFromBase64(text) {
 /** The engine module's API, with the bytes of the chosen build supplied. */
 const engine = {
   simdSupported,
+  torchScript,
   createLab(options = {}) {
     const simd = options.simd ?? simdSupported();
     return createLab({ ...options, simd, wasmBytes: bytesFromBase64(simd ? SIMD_WASM_BASE64 : SCALAR_WASM_BASE64) });

@@ -256,8 +256,8 @@ class Run {
         return ptr ? new Float32Array(x.memory.buffer, ptr, len).slice() : null;
       };
       const inputs = read(0), targets = read(1), mask = read(2);
-      const N = this.config.data.n;
-      return { inputs, targets, mask, N, IN: inputs.length / N, T: targets.length / N };
+      const N = this.#samples(), IN = inputs.length / N;
+      return { inputs, targets, mask, N, IN, T: targets.length / N };
     } finally {
       x.free(lenPtr);
     }
@@ -267,13 +267,18 @@ class Run {
   epochOrder(epoch) {
     this.#live();
     if (!Number.isInteger(epoch) || epoch < 0) throw new AccumLabError(`epochOrder: epoch must be an integer >= 0, got ${epoch}`, 'range', '');
-    const N = this.config.data.n, p = this.#malloc(4 * N);
+    const N = this.#samples(), p = this.#malloc(4 * N);
     try {
       this.#x.al_experiment_epoch_order(this.#e, epoch, p);
       return new Int32Array(this.#x.memory.buffer, p, N).slice();
     } finally {
       this.#x.free(p);
     }
+  }
+
+  /** N: the samples of the data (data.n is null for explicit data). */
+  #samples() {
+    return this.config.data.n ?? this.config.data.inputs.length;
   }
 
   #live() {

@@ -352,7 +352,9 @@ def compare(a, b):
     c = (a @ b).item() / nb ** 2 if nb else 0.0
     rd = (a - c * b).norm().item()
     residual = 0.0 if rd == 0 else rd / (abs(c) * nb) if nb and c else math.inf
-    return dict(bitwise=bitwise, rounding=allclose or rel <= RTOL, scale=c, residual=residual, rel=rel, ratio=a.norm().item() / nb if nb else 1.0)
+    closeness = "bitwise" if bitwise else "allclose" if allclose else "close_by_norm" if rel <= RTOL else "not_close"
+    return dict(bitwise=bitwise, rounding=allclose or rel <= RTOL, scale=c, residual=residual, rel=rel,
+                ratio=a.norm().item() / nb if nb else 1.0, closeness=closeness, max_abs=(a - b).abs().max().item())
 
 def grad_category(cmp):
     if cmp["bitwise"]:
@@ -431,21 +433,34 @@ ${inMasks('acc_masks', `loss_acc, norm_acc = accumulate(accumulated, ids, step${
         grads = "unjudged"
         verdict.params = "diverged"
     steps.append(dict(step=step + 1, lossRef=loss_ref, lossAcc=loss_acc, gradNormRef=norm_ref, gradNormAcc=norm_acc,
-                      grads=grads, params=params, ratio=same_point["ratio"], relDiff=same_point["rel"]))
+                      grads=grads, params=params, ratio=same_point["ratio"], relDiff=same_point["rel"],
+                      gradCloseness=same_point["closeness"], paramsCloseness=pc["closeness"], paramMaxDiff=pc["max_abs"]))
     if not finite:
         verdict.params = "diverged"
         break
 
 result = {"steps": steps, "verdict": {"grads": verdict.grads if verdict.judged else "unjudged", "params": verdict.params}}
+if verdict.grads == "scaled":
+    result["verdict"]["factor"] = verdict.factor
 if args.json:
     if args.gradients:
         result["first"] = {"gradRef": first[0].tolist(), "gradAcc": first[1].tolist()}
     print(json.dumps(result))
 else:
-    print("step  loss ref  loss acc  grad (same point)  ratio  |diff|/|ref|   params")
-    for s in steps:
-        print(f"{s['step']:4d}  {s['lossRef']:8.4f}  {s['lossAcc']:8.4f}  {s['grads']:>17}  {s['ratio']:5.3g}  {s['relDiff']:12.3g}  {s['params']:>7}")
-    print(f"\\ngradients: {result['verdict']['grads']}; parameters: {result['verdict']['params']}")
+    def g(v, digits=4):  # as accumlab compare prints numbers: so many significant digits, shortest form
+        if not math.isfinite(v):
+            return str(v)
+        t = repr(float(f"{v:.{digits}g}"))
+        return t[:-2] if t.endswith(".0") else t.replace("e-0", "e-").replace("e+", "e")
+
+    head = ["step", "loss ref", "loss acc", "grad (same point)", "ratio", "|diff|/|ref|", "params", "param max|diff|"]
+    rows = [[str(s["step"]), g(s["lossRef"]), g(s["lossAcc"]), s["gradCloseness"], g(s["ratio"]), g(s["relDiff"], 2),
+             s["paramsCloseness"], g(s["paramMaxDiff"], 3)] for s in steps]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
+    for r in [head] + rows:
+        print("  ".join(c.rjust(w) for c, w in zip(r, widths)))
+    factor = f" (x{g(verdict.factor)})" if verdict.grads == "scaled" else ""
+    print(f"\\ngradients: {result['verdict']['grads']}{factor}; parameters: {result['verdict']['params']}")
 `;
 }
 

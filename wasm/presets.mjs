@@ -79,7 +79,7 @@ mask = (torch.rand(units, generator=g) >= p) / (1 - p)`,
     config: { ...FORUM, reduction: 'sum', optimizer: { name: 'sgd', lr: 0.1 } },
     expect: { grads: 'bitwise', params: 'bitwise', causes: [] },
     text: {
-      see: 'MLP 4-8-2, ReLU, L1 loss, two samples, one per micro-batch: gradients and parameters are identical.',
+      see: 'MLP 4-8-2, ReLU, L1 loss, two samples, one per micro-batch: gradients and parameters are identical. These are the forum’s own tensors and initial weights, bit for bit (torch.manual_seed(1) for the data, 2 for the model): the PyTorch script prints the same losses.',
       why: 'A sum over 2 samples is the same sum whether it is taken at once or as 0 + ℓ₁ + ℓ₂ in .grad; with one sample per micro-batch even the grouping is the same, so the bits match.',
       fix: 'Nothing to fix: reduction="sum" accumulates exactly.',
       code: `criterion = nn.L1Loss(reduction="sum")
@@ -94,7 +94,7 @@ optimizer.step()                    # same as one step on both samples`,
     config: { ...FORUM, reduction: 'mean', correction: 'scale_lr', optimizer: { name: 'sgd', lr: 1.0 } },
     expect: { grads: 'scaled', params: 'bitwise', causes: ['scale_lr'], factor: 2 },
     text: {
-      see: 'The gradients differ by exactly 2×, yet the parameters are identical.',
+      see: 'The gradients differ by exactly 2×, yet the parameters are identical (the forum’s own tensors and weights, as in forum-sum).',
       why: 'The batch of 2 averages: g = (∇ℓ₁ + ∇ℓ₂)/2. Accumulation adds two means of 1: ∇ℓ₁ + ∇ℓ₂ = 2g. SGD with lr 0.5 on 2g moves exactly as lr 1.0 on g.',
       fix: 'Scaling the lr by 1/k is exact for plain SGD and momentum, not with weight decay or Adam: scale the loss instead.',
       code: `optimizer = torch.optim.SGD(model.parameters(), lr=1.0 / k)   # only for plain SGD`,

@@ -100,3 +100,29 @@ test('presets are listed and run by id, with their text', () => {
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /unknown preset 'nope'/);
 });
+
+test('export-torch prints a PyTorch script that real PyTorch runs to the table and verdict of compare', () => {
+  const p = run('export-torch', '--preset', 'forum-mean-lr');
+  assert.equal(p.status, 0, p.stderr);
+  assert.match(p.stdout, /^#!\/usr\/bin\/env python3\n"""Forum example: mean reduction, lr 1\.0 vs 0\.5: an accumlab experiment as a PyTorch script/);
+  assert.match(p.stdout, /torch\.manual_seed\(SEED\)  # init 'torch'/);
+  const dir = mkdtempSync(join(tmpdir(), 'accumlab-'));
+  const file = join(dir, 'experiment.py');
+  writeFileSync(file, p.stdout);
+  const py = spawnSync('/usr/bin/python3', [file], { encoding: 'utf8' });
+  assert.equal(py.status, 0, py.stderr);
+  const lab = run('compare', '--preset', 'forum-mean-lr');
+  // The same table (here PyTorch's floats are the lab's, bit for bit) and verdict line.
+  const table = (text) => text.split('\n').filter((l) => /^\s*(step|\d+) /.test(l) || l.startsWith('gradients:'));
+  assert.equal(table(py.stdout).length, 7);
+  assert.deepEqual(table(py.stdout), table(lab.stdout));
+});
+
+test('export-torch: a bad field exits 2 naming it; --json belongs to the script', () => {
+  const bad = run('export-torch', '--batch', '0');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /\[field: batchSize\]/);
+  const json = run('export-torch', '--json');
+  assert.equal(json.status, 2);
+  assert.match(json.stderr, /python3 experiment\.py --json/);
+});

@@ -1,12 +1,12 @@
-// tests/node/export-torch.test.mjs — every preset's exported PyTorch script and 300 random
-// configs, each retrained in real PyTorch (Debian's python3-torch, run as /usr/bin/python3):
-// step 1's gradients of both runs within 1e-6 norm-wise of the lab's, and every step's
-// categories and the verdict the lab's (bitwise may read as rounding: PyTorch sums in its own
-// order). The tolerance was fixed before the sweep. The few gradients beyond it are
-// ill-conditioned (narrow layers, norms over near-constant features): each script also runs
-// in float64, and there the lab must be no further from float64 than twice PyTorch's own
-// float32 is. README "The same numbers as PyTorch" says what does not compare (stream
-// dropout: PyTorch's own masks; a LayerNorm over one feature).
+// tests/node/export-torch.test.mjs — every preset's exported PyTorch script, every knob
+// (helpers' KNOB_CONFIGS) and 300 random configs, each retrained in real PyTorch (Debian's
+// python3-torch, run as /usr/bin/python3): step 1's gradients of both runs within 1e-6
+// norm-wise of the lab's, and every step's categories and the verdict the lab's (bitwise may
+// read as rounding: PyTorch sums in its own order). The tolerance was fixed before the sweep.
+// The few gradients beyond it are ill-conditioned (narrow layers, norms over near-constant
+// features): each script also runs in float64, and the lab must be no further from float64
+// than twice PyTorch's own float32 is. Stream dropout uses PyTorch's own masks (categories
+// only, one dropout layer); a LayerNorm over one feature is noise in PyTorch (see below).
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -14,7 +14,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lab, rng, randomConfig } from './helpers.mjs';
+import { lab, rng, randomConfig, KNOB_CONFIGS } from './helpers.mjs';
 import { torchScript, float32Text } from '../../wasm/export-torch.mjs';
 import { PRESETS } from '../../wasm/presets.mjs';
 import { AccumLabError } from '../../wasm/accumlab.mjs';
@@ -36,7 +36,8 @@ function sweepConfig(r) {
 
 /** bitwise and rounding are one class here: PyTorch sums in its own order. */
 const kind = (cat) => (cat === 'bitwise' ? 'rounding' : cat);
-const streamDropout = (c) => c.dropoutRng === 'stream' && [c.model.dropout].flat().some((p) => p > 0);
+const dropoutLayers = (c) => c.model.hidden.filter((_, l) => [c.model.dropout].flat()[Array.isArray(c.model.dropout) ? l : 0] > 0).length;
+const streamDropout = (c) => c.dropoutRng === 'stream' && dropoutLayers(c) > 0;
 
 function relDiff(a, b) {
   let d = 0, n = 0;
@@ -75,38 +76,44 @@ test('export-torch refuses what it cannot hold, and bad configs as lab.start doe
   assert.match(torchScript(l, { ...big, init: 'torch' }), /torch\.manual_seed\(SEED\)/, 'with init torch the script holds no parameters');
 });
 
-test(`every preset and ${RUNS} random configs, retrained in real PyTorch, agree with the lab`, { timeout: 1800000 }, async () => {
+test(`every preset, every knob and ${RUNS} random configs, retrained in real PyTorch, agree with the lab`, { timeout: 1800000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'accumlab-torch-'));
   try {
-    const cases = PRESETS.map((p) => ({ name: `preset ${p.id}`, config: p.config }));
-    const r = rng(20261201);
-    while (cases.length < PRESETS.length + RUNS) {
+    const cases = [...PRESETS.map((p) => ({ name: `preset ${p.id}`, config: p.config })),
+      ...KNOB_CONFIGS.map((config, i) => ({ name: `knob config #${i}`, config }))];
+    const fixed = cases.length, r = rng(20261201);
+    while (cases.length < fixed + RUNS) {
       const config = sweepConfig(r);
       try { l.start(config).free(); } catch (e) {
         if (e instanceof AccumLabError && (/batchnorm/.test(e.message) || e.field === 'data.mask')) continue;
         throw e;
       }
-      cases.push({ name: `random #${cases.length - PRESETS.length}`, config });
+      cases.push({ name: `random #${cases.length - fixed}`, config });
     }
     cases.forEach((c, i) => {
       c.path = join(dir, `case${i}.py`);
       writeFileSync(c.path, torchScript(l, c.config, { title: c.name }));
     });
     const got = await retrain(cases.map((c) => c.path));
-    let compared = 0, streamSkipped = 0, steps = 0, oneFeature = 0;
+    let compared = 0, streamCases = 0, streamSkipped = 0, steps = 0, oneFeature = 0;
     const illConditioned = [];
     for (const c of cases) {
       const label = `${c.name} ${JSON.stringify(c.config)}`;
       const out = got.get(c.path);
       assert.ok(out && !out.error, `${label}: the script failed:\n${out?.error}`);
       const t = out.result, t64 = out.float64, lab = l.compare(c.config);
-      if (streamDropout(lab.config)) { streamSkipped++; continue; } // PyTorch's masks, not the lab's
+      // Stream dropout: PyTorch's own masks, not the lab's. With one dropout layer both runs
+      // draw each sample's mask in the same order whatever the masks are, so the categories
+      // still compare; with more, they hang on the masks drawn (a few units, a small p: all kept).
+      const stream = streamDropout(lab.config);
+      if (stream && dropoutLayers(lab.config) > 1) { streamSkipped++; continue; }
       // PyTorch's CPU LayerNorm forms (x - mean)·rstd as x·rstd - mean·rstd: over one feature
       // that is ~2e-5, not the exact 0 of the lab (and of the math), so its gradient for the
       // norm's weight is noise where the lab's is 0, and Adam turns that noise into steps.
       if (lab.config.model.norm === 'layernorm' && lab.config.model.hidden.includes(1)) { oneFeature++; continue; }
+      if (stream) streamCases++;
       assert.equal(t.steps.length, lab.steps.length, `${label}: steps run`);
-      if (lab.verdict.params !== 'diverged') {
+      if (lab.verdict.params !== 'diverged' && !stream) {
         for (const w of ['gradRef', 'gradAcc']) {
           const e32 = relDiff(t.first[w], lab.first[w]);
           if (e32 <= GRAD_RTOL) continue;
@@ -127,9 +134,9 @@ test(`every preset and ${RUNS} random configs, retrained in real PyTorch, agree 
       assert.equal(kind(t.verdict.params), kind(lab.verdict.params), `${label}: verdict parameters`);
       compared++;
     }
-    assert.ok(compared >= 0.75 * cases.length, `${compared} of ${cases.length} compared (${streamSkipped} with stream dropout)`);
+    assert.ok(compared >= 0.9 * cases.length, `${compared} of ${cases.length} compared`);
     for (const line of illConditioned) console.log(`# beyond 1e-6, as far as PyTorch's own float32: ${line}`);
-    console.log(`# ${compared} experiments (${steps} steps) agree with PyTorch (${oneFeature} with a one-feature LayerNorm ran without comparing); ${streamSkipped} with stream dropout ran without comparing masks`);
+    console.log(`# ${compared} experiments (${steps} steps) agree with PyTorch (${streamCases} with one stream-dropout layer: categories only); not compared: ${streamSkipped} with stream dropout in several layers, ${oneFeature} with a one-feature LayerNorm)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

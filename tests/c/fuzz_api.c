@@ -36,6 +36,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     long P = al_experiment_param_count(e);
     if (P <= 0 || !al_experiment_vector(e, AL_VEC_INIT)) __builtin_trap();
+    long nx = 0, ny = 0;
+    if (!al_experiment_data(e, AL_DATA_INPUTS, &nx) || !al_experiment_data(e, AL_DATA_TARGETS, &ny) || nx <= 0 || ny <= 0) __builtin_trap();
+    { /* the export's reads: each epoch order a permutation of the samples (at most AL_MAX_SAMPLES) */
+        static int32_t order[100000];
+        static unsigned char seen[100000];
+        int N = al_experiment_epoch_order(e, 1, order);
+        if (N <= 0 || N > 100000) __builtin_trap();
+        memset(seen, 0, (size_t)N);
+        for (int i = 0; i < N; i++) { if (order[i] < 0 || order[i] >= N || seen[order[i]]) __builtin_trap(); seen[order[i]] = 1; }
+    }
     al_step_record rec;
     int status = AL_OK, steps = 0, diverged = 0;
     while (steps < MAX_FUZZ_STEPS && (status = al_experiment_step(e, &rec, &err)) == AL_OK) {

@@ -444,6 +444,37 @@ TEST(an_init_of_the_right_length_is_used_as_given) {
     done(&r);
 }
 
+TEST(the_data_and_epoch_orders_an_export_reads_are_the_runs_own) {
+    /* moons n 10, m 2, k 2: groups of 4, 3 per epoch (the last of 2 samples) */
+    const char *json = "{\"data\": {\"name\": \"moons\", \"n\": 10, \"maskFraction\": 0.3}, \"loss\": \"mse\", "
+                       "\"batchSize\": 2, \"accumSteps\": 2, \"steps\": 7}";
+    al_error err;
+    al_experiment *e = al_experiment_create(json, strlen(json), &err);
+    CHECK(e != NULL, "%s", err.message);
+    if (!e) return;
+    long nx = 0, ny = 0, nm = 0;
+    const float *x = al_experiment_data(e, AL_DATA_INPUTS, &nx), *y = al_experiment_data(e, AL_DATA_TARGETS, &ny);
+    const float *mask = al_experiment_data(e, AL_DATA_MASK, &nm);
+    CHECK(x && nx == 20, "inputs %ld", nx);
+    CHECK(y && ny == 20, "targets one-hot over 2 outputs: %ld", ny);
+    CHECK(mask && nm == 20, "mask %ld", nm);
+    int32_t a[10], b[10], seen[10] = {0};
+    CHECK(al_experiment_epoch_order(e, 0, a) == 10, "N");
+    al_experiment_epoch_order(e, 1, b);
+    for (int i = 0; i < 10; i++) seen[a[i]]++;
+    int perm = 1, differ = 0;
+    for (int i = 0; i < 10; i++) { perm &= seen[i] == 1; differ |= a[i] != b[i]; }
+    CHECK(perm, "epoch 0's order is a permutation");
+    CHECK(differ, "each epoch is shuffled anew");
+    /* 3 groups per epoch (4, 4, 2): step 4 starts epoch 1 with a whole group */
+    al_step_record rec;
+    for (int s = 0; s < 4; s++) al_experiment_step(e, &rec, &err);
+    CHECK(rec.group_size == 4, "group size %g", rec.group_size);
+    CHECK(al_experiment_epoch_order(e, -1, a) == 0, "a negative epoch is refused");
+    al_experiment_free(e);
+    CHECK(al_experiment_data(NULL, AL_DATA_INPUTS, &nx) == NULL && nx == 0, "no experiment, no data");
+}
+
 TEST(stepping_past_the_end_returns_done_and_leaves_the_record_alone) {
     const char *json = "{\"data\": {\"name\": \"moons\", \"n\": 64}, \"steps\": 2}";
     al_error err;
@@ -506,6 +537,7 @@ int main(void) {
     RUN(the_same_config_twice_gives_identical_bits_in_every_record_and_vector);
     RUN(bad_configs_return_null_with_the_code_and_field);
     RUN(an_init_of_the_right_length_is_used_as_given);
+    RUN(the_data_and_epoch_orders_an_export_reads_are_the_runs_own);
     RUN(stepping_past_the_end_returns_done_and_leaves_the_record_alone);
     RUN(a_divergent_run_ends_with_the_step_and_verdict_diverged);
     return check_summary("experiment");

@@ -87,7 +87,8 @@ enum {
     AL_CAUSE_DIVERGED = 1 << 13,              /* a loss, gradient or parameter became NaN or infinite */
     AL_CAUSE_ROUNDING_AMPLIFIED = 1 << 14,    /* the same gradients up to rounding at every step, but the
                                                  optimizer or unstable training grew the rounding differences */
-    AL_CAUSE_CLIP_MASKS = 1 << 15             /* clipping cut both gradients to max_norm and hid a scale */
+    AL_CAUSE_CLIP_MASKS = 1 << 15,            /* clipping cut both gradients to max_norm and hid a scale */
+    AL_CAUSE_ZERO_TOLERANCE = 1 << 16         /* rtol and atol 0: float rounding itself counts as a difference */
 };
 
 typedef struct {

@@ -172,9 +172,9 @@ int al_check_masks(al_experiment *e, al_error *err) {
         if (!e->cfg.data.shuffle && s >= e->groups_per_epoch) break; /* same groups every epoch */
         int size = al_gather_group(e, s);
         if (al_loss_count(e->gmask, size, e->T) == 0.0)
-            return al_fail(err, AL_ERR_SHAPE, "data.mask",
-                           "the mask leaves the group of step %ld (%d samples) with no valid target; a mean over none is undefined",
-                           s + 1, size);
+            return al_fail(err, AL_ERR_SHAPE, e->cfg.data.mask ? "data.mask" : "data.maskFraction",
+                           "the %s leaves the group of step %ld (%d samples) with no valid target; a mean over none is undefined",
+                           e->cfg.data.mask ? "mask" : "maskFraction", s + 1, size);
     }
     e->perm_epoch = -1;
     return AL_OK;

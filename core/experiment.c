@@ -79,6 +79,12 @@ static size_t lay_out(al_experiment *e, arena_cursor *a, const al_data_facts *f)
     return a->used;
 }
 
+/* The field a too-big experiment is mostly made of: the data, or the model and its batch. */
+static const char *biggest_part(const al_experiment *e, const al_data_facts *f, size_t bytes) {
+    size_t data = sizeof(float) * (size_t)f->N * ((size_t)f->IN + 2u * f->raw_T + 2u * e->T);
+    return data > bytes / 2 ? "data" : "model.sizes";
+}
+
 static void run_init(al_run *r, const al_experiment *e) {
     long P = e->model.P;
     memcpy(r->params, e->init, sizeof(float) * P);
@@ -147,13 +153,16 @@ al_experiment *al_experiment_create(const char *json, size_t len, al_error *err)
     arena_cursor a = {NULL, 0};
     size_t bytes = lay_out(e, &a, &f);
     if (bytes > AL_MAX_ARENA_BYTES) {
-        al_fail(err, AL_ERR_LIMIT, "model.sizes", "this experiment needs %zu MiB; the limit is %u MiB",
+        al_fail(err, AL_ERR_LIMIT, biggest_part(e, &f, bytes), "this experiment needs %zu MiB; the limit is %u MiB",
                 bytes >> 20, AL_MAX_ARENA_BYTES >> 20);
         goto fail;
     }
     a.base = e->arena = malloc(bytes);
     a.used = 0;
-    if (!a.base) { al_fail(err, AL_ERR_MEMORY, "", "could not allocate %zu MiB for the experiment", bytes >> 20); goto fail; }
+    if (!a.base) {
+        al_fail(err, AL_ERR_MEMORY, biggest_part(e, &f, bytes), "could not allocate %zu MiB for the experiment", bytes >> 20);
+        goto fail;
+    }
     lay_out(e, &a, &f);
     al_fill_data(e, &f);
     if (c->init) memcpy(e->init, c->init, sizeof(float) * e->model.P);

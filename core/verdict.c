@@ -27,6 +27,7 @@ static const struct { int bit; const char *id; } CAUSES[] = {
     {AL_CAUSE_CLIP_MASKS, "clip_masks"},
     {AL_CAUSE_ADAM_SCALE, "adam_scale"},
     /* rounding */
+    {AL_CAUSE_ZERO_TOLERANCE, "zero_tolerance"},
     {AL_CAUSE_ROUNDING_AMPLIFIED, "rounding_amplified"},
     {AL_CAUSE_SUMMATION_ORDER, "summation_order"},
 };
@@ -119,6 +120,10 @@ void al_experiment_verdict(const al_experiment *e, al_verdict *out) {
          * rounding; only when nothing else explains it, and not for a run that blew up */
         if (causes == 0 && !e->v.diverged_step && e->v.judged_steps > 0 && e->v.grads <= AL_GRADS_ROUNDING)
             causes |= AL_CAUSE_ROUNDING_AMPLIFIED;
+        /* nothing breaks equivalence, but with no tolerance at all the rounding of a different
+         * summation order is itself "different": say so rather than name nothing */
+        if (causes == 0 && !e->v.diverged_step && e->cfg.rtol == 0.0 && e->cfg.atol == 0.0)
+            causes |= AL_CAUSE_ZERO_TOLERANCE;
     } else if (e->v.grads == AL_GRADS_ROUNDING || e->v.params == AL_PARAMS_ROUNDING) {
         causes |= AL_CAUSE_SUMMATION_ORDER;
     }

@@ -8,6 +8,7 @@
 //   const run = lab.start(config); run.step(); ... run.result(); run.free();
 
 import { describeVerdict } from './verdict.mjs';
+import { configText, ConfigTextError } from './config-text.mjs';
 
 const AL_OK = 0;
 const AL_DONE = -1;
@@ -151,7 +152,11 @@ class Lab {
     }
   }
 
-  /** Creates an experiment to step through; throws AccumLabError on a bad config. */
+  /**
+   * Creates an experiment to step through; throws AccumLabError on a bad config. A config is
+   * an object, or JSON text passed to the core as it is (so a key given twice is refused, not
+   * taken last as JSON.parse would); the same holds for compare() and configCauses().
+   */
   start(config = {}) {
     return new Run(this.#x, this.contract, config);
   }
@@ -175,19 +180,20 @@ function readError(x, ptr, contract) {
     text(e.field, e.fieldBytes));
 }
 
-function encodeConfig(config) {
-  if (config === null || typeof config !== 'object' || Array.isArray(config))
-    throw new AccumLabError('the config must be an object', 'type', '');
-  return new TextEncoder().encode(jsonOf(config));
+function kindOf(v) {
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : `${typeof v === 'object' ? 'an' : 'a'} ${typeof v}`;
 }
 
-function jsonOf(config) {
-  // Typed arrays become plain arrays; non-finite numbers become strings the core rejects by name.
-  return JSON.stringify(config, (key, value) => {
-    if (ArrayBuffer.isView(value)) return Array.from(value);
-    if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-    return value;
-  });
+function encodeConfig(config) {
+  if (typeof config === 'string') return new TextEncoder().encode(config); // JSON text, as the caller wrote it
+  if (config === null || typeof config !== 'object' || Array.isArray(config))
+    throw new AccumLabError(`the config must be an object (or JSON text), got ${kindOf(config)}`, 'type', '');
+  try {
+    return new TextEncoder().encode(configText(config));
+  } catch (e) {
+    if (e instanceof ConfigTextError) throw new AccumLabError(e.message, e.code, e.field);
+    throw e;
+  }
 }
 
 class Run {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createLab, AccumLabError } from './accumlab.mjs';
 import { PRESETS, presetById } from './presets.mjs';
 import { torchScript } from './export-torch.mjs';
+import { toJSONText } from './json-out.mjs';
 
 const kebab = (s) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/\./g, '-');
 
@@ -109,7 +110,7 @@ function parseJSONValue(text) {
   try { return JSON.parse(text); } catch { return text; }
 }
 
-async function readConfigFile(file) {
+async function readConfigFile(file, checkText) {
   let text;
   try {
     text = await readFile(file, 'utf8');
@@ -124,11 +125,18 @@ async function readConfigFile(file) {
   }
   if (config === null || typeof config !== 'object' || Array.isArray(config))
     throw new ValueError(`the config file ${file} must hold a JSON object, got ${config === null ? 'null' : Array.isArray(config) ? 'an array' : typeof config}`);
+  // What JSON.parse lets through but the core refuses (a key given twice: JSON.parse keeps the last)
+  const problem = checkText?.(text);
+  if (problem) throw new ValueError(`the config file ${file}: ${problem}`);
   return config;
 }
 
 /** Parses the command line against the engine's schema. */
-export async function parseArgs(argv, schema) {
+/**
+ * checkText(text): the core's complaint about a config file's text as JSON (a key given twice),
+ * or null; given by main, so that flags can still fix the file's values.
+ */
+export async function parseArgs(argv, schema, checkText) {
   const flags = flagTable(schema);
   const args = { json: false, simd: undefined, config: {}, overrides: [] };
   if (argv[0] === 'presets') return { list: true };
@@ -143,7 +151,7 @@ export async function parseArgs(argv, schema) {
     if (a === '--json' && args.command === 'export-torch') throw new UsageError('--json is the script\'s option: python3 experiment.py --json');
     else if (a === '--json') args.json = true;
     else if (a === '--scalar') args.simd = false;
-    else if (a === '--config') args.config = { ...args.config, ...(await readConfigFile(next())) };
+    else if (a === '--config') args.config = { ...args.config, ...(await readConfigFile(next(), checkText)) };
     else if (a === '--preset') {
       const id = next(), preset = presetById(id);
       if (!preset) throw new UsageError(`unknown preset '${id}'; one of: ${PRESETS.map((p) => p.id).join(', ')}`);
@@ -207,7 +215,11 @@ async function main(argv) {
   if (argv.includes('-h') || argv.includes('--help')) { console.log(usage(lab.schema)); return 0; }
   let args;
   try {
-    args = await parseArgs(argv, lab.schema);
+    args = await parseArgs(argv, lab.schema, (text) => {
+      try { lab.configCauses(text); return null; } catch (e) {
+        return e instanceof AccumLabError && e.code === 'parse' ? `${e.message}${e.field ? ` [field: ${e.field}]` : ''}` : null;
+      }
+    });
   } catch (e) {
     if (e instanceof UsageError) {
       console.error(`accumlab: ${e.message}\n\n${usage(lab.schema)}`);
@@ -242,7 +254,7 @@ async function main(argv) {
     if (progress) process.stderr.write('\r\x1b[K');
     const result = run.result();
     if (args.json) {
-      console.log(JSON.stringify(result, (key, value) => (ArrayBuffer.isView(value) ? Array.from(value) : value)));
+      console.log(toJSONText(result));
     } else {
       console.log(summary(result));
       if (args.preset) {

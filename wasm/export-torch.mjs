@@ -445,7 +445,16 @@ if verdict.grads == "scaled":
 if args.json:
     if args.gradients:
         result["first"] = {"gradRef": first[0].tolist(), "gradAcc": first[1].tolist()}
-    print(json.dumps(result))
+    def finite_or_text(v):  # accumlab's JSON convention: Infinity, -Infinity and NaN as strings
+        if isinstance(v, float) and not math.isfinite(v):
+            return "NaN" if v != v else "Infinity" if v > 0 else "-Infinity"
+        if isinstance(v, dict):
+            return {key: finite_or_text(x) for key, x in v.items()}
+        if isinstance(v, list):
+            return [finite_or_text(x) for x in v]
+        return v
+
+    print(json.dumps(finite_or_text(result), allow_nan=False))
 else:
     def g(v, digits=4):  # as accumlab compare prints numbers: so many significant digits, shortest form
         if not math.isfinite(v):

@@ -2,6 +2,7 @@
 // CSV (one row per optimizer step) and a chart as PNG. The text builders are pure (Node
 // tests can call them); download() and chartPNG() need a DOM.
 
+import { toJSONText } from '../wasm/json-out.mjs';
 import { CONTRACT } from '../wasm/contract.mjs';
 
 /** Columns of the CSV: every field of the core's step record, in its order (core/contract.c);
@@ -29,15 +30,9 @@ export function exportName(config, steps, presetId) {
 
 // Typed arrays become plain arrays; non-finite numbers become strings ("Infinity", "NaN"),
 // since JSON has no such numbers and null would hide them.
-function replacer(key, value) {
-  if (ArrayBuffer.isView(value)) return Array.from(value, (v) => (Number.isFinite(v) ? v : String(v)));
-  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  return value;
-}
-
 /** The JSON export: {accumlab, url, config, result} with the engine's full result. */
 export function resultJSON({ config, result, url }) {
-  return `${JSON.stringify({ accumlab: 1, url, config, result }, replacer, 2)}\n`;
+  return `${toJSONText({ accumlab: 1, url, config, result }, 2)}\n`;
 }
 
 function csvCell(v) {

@@ -423,6 +423,8 @@ TEST(bad_configs_return_null_with_the_code_and_field) {
     CHECK(create_fails("{\"data\": {\"inputs\": [[0], [1], [2], [3]], \"targets\": [[0], [1], [0], [1]], "
                        "\"mask\": [[0], [0], [1], [1]], \"shuffle\": false}, \"batchSize\": 1, \"accumSteps\": 2}",
                        AL_ERR_SHAPE, "data.mask"), "a group with no valid target");
+    CHECK(create_fails("{\"data\": {\"name\": \"moons\", \"n\": 8, \"maskFraction\": 0.999}, \"batchSize\": 1, \"accumSteps\": 1}",
+                       AL_ERR_SHAPE, "data.maskFraction"), "maskFraction leaving a group no target is named as such");
     /* NULL error record: still NULL, no crash */
     CHECK(al_experiment_create("{", 1, NULL) == NULL, "NULL err");
 }

@@ -141,3 +141,53 @@ test('class targets are one-hot for mse whatever the output count; bce on one ou
   // and on a built-in 2-class set with model.sizes ending in 1
   assert.deepEqual(l.compare({ data: { name: 'moons' }, loss: 'bce', model: { sizes: [2, 8, 1] }, steps: 1 }).config.model.sizes, [2, 8, 1]);
 });
+
+test('hostile configs always throw AccumLabError with a code and the field the caller gave', async () => {
+  const l = await lab();
+  const cyclic = { data: { name: 'moons' } };
+  cyclic.data.self = cyclic;
+  let deep = {};
+  for (let i = 0, d = deep; i < 20000; i++) d = d.a = {};
+  const cases = [
+    [{ batchSize: 8n }, 'type', 'batchSize', /BigInt/],
+    [cyclic, 'type', 'data.self', /cycle/],
+    [{ get batchSize() { throw new Error('boom'); } }, 'type', 'batchSize', /threw: boom/],
+    [deep, 'limit', null, /nested deeper/],
+    [{ batchSize: () => 8 }, 'type', 'batchSize', /function/],
+    [{ batchSize: Symbol('m') }, 'type', 'batchSize', /Symbol/],
+    [{ data: new Map([['name', 'moons']]) }, 'type', 'data', /a Map/],
+    [{ optimizer: new (class Opt {})() }, 'type', 'optimizer', /an instance of Opt; give a plain object/],
+    [{ model: { hidden: [4, undefined] } }, 'type', 'model.hidden[1]', /undefined/],
+    [{ data: { name: 'moons\ud800' } }, 'type', 'data.name', /lone surrogate/],
+    [{ data: { name: 'moons', n: 8, maskFraction: 0.999 }, batchSize: 1, accumSteps: 1 }, 'shape', 'data.maskFraction', /maskFraction/],
+    [{ data: { name: 'moons', n: 100000 }, model: { hidden: [64] }, batchSize: 4096, accumSteps: 1, steps: 1 }, null, null, null],
+    [5, 'type', '', /got a number/],
+    ['{"batchSize": 4, "batchSize": 8}', 'parse', 'batchSize', /twice/],
+    [[1], 'type', '', /got an array/],
+  ];
+  for (const [config, code, field, message] of cases) {
+    let error = null;
+    try { l.start(config).free(); } catch (e) { error = e; }
+    if (code === null) { assert.equal(error, null, 'a big legal config starts'); continue; }
+    assert.ok(error instanceof AccumLabError, `${String(field)}: ${error?.constructor.name} ${error?.message}`);
+    assert.equal(error.code, code, error.message);
+    if (field !== null) assert.equal(error.field, field, error.message);
+    else assert.match(error.field, /^a(\.a)+$/);
+    assert.match(error.message, message);
+  }
+  // undefined members are left out, as JSON.stringify does; typed arrays are number arrays
+  assert.equal(l.start({ batchSize: undefined, data: { name: 'moons', n: 16 }, steps: 1 }).config.batchSize, 8);
+  const r = l.compare({ data: { inputs: [new Float32Array([0, 1]), new Float64Array([1, 0])], targets: new Float32Array([0, 1]) },
+    loss: 'cross_entropy', batchSize: 1, accumSteps: 2, steps: 1 });
+  assert.equal(r.steps.length, 1);
+});
+
+test('rtol = atol = 0: a loop that is right is different only by rounding, and the verdict says so', async () => {
+  const l = await lab();
+  const r = l.compare(small({ correction: 'scale_loss', rtol: 0, atol: 0, steps: 2 }));
+  assert.equal(r.verdict.grads, 'different');
+  assert.deepEqual(r.verdict.causes.map((c) => c.id), ['zero_tolerance']);
+  assert.match(r.verdict.text, /rtol and atol are 0/);
+  const wrong = l.compare(small({ rtol: 0, atol: 0, steps: 2 }));
+  assert.deepEqual(wrong.verdict.causes.map((c) => c.id), ['mean_unscaled'], 'a real cause is named instead');
+});

@@ -126,3 +126,33 @@ test('export-torch: a bad field exits 2 naming it; --json belongs to the script'
   assert.equal(json.status, 2);
   assert.match(json.stderr, /python3 experiment\.py --json/);
 });
+
+test('--json: one convention for non-finite numbers, the strings "Infinity", "-Infinity" and "NaN"', async () => {
+  const p = run('compare', '--lr', '1e38', '--steps', '3', '--json');
+  assert.equal(p.status, 0, p.stderr);
+  assert.doesNotMatch(JSON.stringify(JSON.parse(p.stdout).steps), /null/, 'no metric written as null');
+  const r = JSON.parse(p.stdout);
+  assert.equal(r.verdict.params, 'diverged');
+  const last = r.steps.at(-1).params;
+  assert.equal(last.maxAbsDiff, 'Infinity');
+  assert.equal(last.cosine, 'NaN');
+  assert.equal(Number(last.maxAbsDiff), Infinity, 'Number() reads it back');
+  // the page's JSON export writes the same
+  const { resultJSON } = await import('../../web/export.mjs');
+  const lab = await createLab();
+  const result = lab.compare({ optimizer: { lr: 1e38 }, steps: 3 });
+  const page = JSON.parse(resultJSON({ config: {}, result, url: 'x' })).result.steps.at(-1).params;
+  assert.deepEqual([page.maxAbsDiff, page.cosine], ['Infinity', 'NaN']);
+});
+
+test('--config: a key given twice is refused (JSON.parse would keep the last), naming the file and the field', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'accumlab-'));
+  const file = join(dir, 'twice.json');
+  writeFileSync(file, '{"batchSize": 4, "batchSize": 512}');
+  const p = run('compare', '--config', file, '--steps', '1');
+  assert.equal(p.status, 2, p.stdout);
+  assert.match(p.stderr, /twice\.json: .*\[field: batchSize\]/);
+  // a value the flags override is still the flags' to fix
+  writeFileSync(file, '{"batchSize": 0}');
+  assert.equal(run('compare', '--config', file, '--batch', '2', '--steps', '1').status, 0);
+});

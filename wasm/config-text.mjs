@@ -27,6 +27,15 @@ function describe(v) {
   return name ? `an instance of ${name}` : 'an object with a prototype';
 }
 
+/** An object literal, Object.create(null), or an object whose prototypes are such (its own keys are the fields). */
+function isPlain(v) {
+  for (let p = Object.getPrototypeOf(v); p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    const own = Object.getOwnPropertyDescriptor(p, 'constructor');
+    if (own && own.value !== Object) return false; // a class instance, a Map, a Date, ...
+  }
+  return true;
+}
+
 function numberText(v) {
   return Number.isFinite(v) ? String(v) : JSON.stringify(String(v));
 }
@@ -74,9 +83,7 @@ export function configText(config) {
       }
       out.push(']');
     } else {
-      const proto = Object.getPrototypeOf(v);
-      if (proto !== Object.prototype && proto !== null)
-        throw new ConfigTextError(`${label(path)} is ${describe(v)}; give a plain object`, 'type', path);
+      if (!isPlain(v)) throw new ConfigTextError(`${label(path)} is ${describe(v)}; give a plain object`, 'type', path);
       out.push('{');
       let first = true;
       for (const key of Object.keys(v)) {

@@ -14,6 +14,7 @@ import { createEngineWorker } from './engine-host.mjs';
 import { createChecker } from './checker-panel.mjs';
 import { embedURLParams, fullLabURL, readEmbedParams, visibleKeys } from './embed.mjs';
 import { createCopyLink, createExports } from './share.mjs';
+import { short, summarizeURLProblems } from './url-problems.mjs';
 import { createPresetList, presetState } from './preset-list.mjs';
 
 const DEBOUNCE_MS = 350;
@@ -195,17 +196,18 @@ function startApp() {
     const p = document.createElement('p');
     p.textContent = 'Some values in the link were not accepted, so those settings use their defaults:';
     const ul = document.createElement('ul');
-    const byControl = new Map(); // key -> the sentences beside its control (a key may repeat)
-    for (const r of problems) {
+    const { listed, more, byControl } = summarizeURLProblems(problems);
+    for (const r of listed) {
       const li = document.createElement('li');
       const code = document.createElement('code');
-      code.textContent = `${r.key}=${r.value}`;
+      code.textContent = `${r.key}=${short(r.value)}`;
       li.append(code, ` ${r.reason}.`);
       ul.append(li);
-      const sentence = r.duplicate
-        ? `The link gives this setting more than once: "${r.value}" is ignored${r.firstAccepted ? ', the first value is used' : ''}.`
-        : `The link's value "${r.value}" ${r.reason}. Using the default.`;
-      byControl.set(r.key, [...(byControl.get(r.key) ?? []), sentence]);
+    }
+    if (more) {
+      const li = document.createElement('li');
+      li.textContent = `… and ${more} more.`;
+      ul.append(li);
     }
     for (const [key, sentences] of byControl) controls.showError(key, sentences.join(' '));
     const close = document.createElement('button');

@@ -198,7 +198,7 @@ export function createPanel(root, { onFix }) {
     },
     /** Appends step records; the slider follows the newest one unless moved back. */
     addRecords(newRecords) {
-      records.push(...newRecords);
+      for (const r of newRecords) records.push(r); // no spread: a batch may hold 100,000 records
       slider.max = String(Math.max(1, records.length));
       slider.disabled = records.length === 0;
       if (follow) slider.value = String(records.length);

@@ -179,6 +179,23 @@ test('file://: the default experiment runs on the SIMD build; mean loss, no fix:
   });
 });
 
+test('file://: a crafted 400 kB link (m=1& x 100,000) is handled in linear time and reported in a few lines', async () => {
+  await withPage([fileURL], async (page) => {
+    await page.addInitScript(() => {
+      window.__longTasks = [];
+      new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__longTasks.push(e.duration); })
+        .observe({ type: 'longtask', buffered: true });
+    });
+    await page.goto(`${fileURL}?${'m=1&'.repeat(100000)}`);
+    await waitForVerdict(page);
+    const longest = Math.max(0, ...await page.evaluate(() => window.__longTasks));
+    assert.ok(longest < 1000, `the longest task took ${longest} ms`);
+    assert.equal(await page.locator('#url-message li').count(), 11, 'ten problems and a count of the rest');
+    assert.match(await page.locator("#url-message").innerText(), /… and 99989 more\./, "99,999 repeats, ten listed");
+    assert.equal((await readPanel(page)).grads, 'scaled', 'm=1 (the first value) is used');
+  });
+});
+
 test('file://: the PyTorch script download works from the single file', async () => {
   await withPage([fileURL], async (page) => {
     await page.goto(`${fileURL}?preset=forum-sum`);

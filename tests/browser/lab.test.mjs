@@ -127,6 +127,17 @@ test('dropout 0.5 with two hidden layers: stream masks differ, keyed masks agree
   });
 });
 
+test('the documented limit of 100,000 steps runs to the end with a verdict (no spread over the steps anywhere)', async (t) => {
+  await withPage(t, {}, async (page) => {
+    await page.goto(`${lab.url}?steps=100000&n=32&m=4&k=2&hidden=4`);
+    await page.waitForFunction(() => /^(Done|Stopped|The engine)/.test(document.getElementById('status')?.textContent ?? ''), null, { timeout: 240000 });
+    assert.equal(await page.locator('#status').innerText(), 'Done: 100000 of 100000 steps.');
+    const p = await readPanel(page);
+    assert.equal(p.grads, 'scaled');
+    assert.match(p.head, /2 ×/);
+  });
+});
+
 test('Stop ends a long run mid-way; Step goes one step; Reset clears', async (t) => {
   await withPage(t, {}, async (page) => {
     await openLab(page, lab.url);

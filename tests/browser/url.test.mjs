@@ -182,3 +182,19 @@ test('phone: a preset with its story', async () => {
     await page.locator('#story').screenshot({ path: join(ARTIFACTS, 'phone-part-story.png') });
   });
 });
+
+test('URL problems are reported in bounded form: ten lines, two sentences per control, and how many more', async () => {
+  const { summarizeURLProblems, LISTED, PER_CONTROL, short } = await import('../../web/url-problems.mjs');
+  const problems = [
+    ...Array.from({ length: 5000 }, (_, i) => ({ key: 'm', value: String(i), reason: 'is given more than once; the first value is used', duplicate: true, firstAccepted: true })),
+    { key: 'k', value: 'x'.repeat(5000), reason: 'is not a whole number' },
+  ];
+  const s = summarizeURLProblems(problems);
+  assert.equal(s.listed.length, LISTED);
+  assert.equal(s.more, problems.length - LISTED);
+  assert.equal(s.byControl.get('m').length, PER_CONTROL + 1);
+  assert.match(s.byControl.get('m').at(-1), /4998 more values/);
+  assert.equal(s.byControl.get('k').length, 1);
+  assert.ok(s.byControl.get('k')[0].length < 200, 'a long value is shortened');
+  assert.equal(short('y'.repeat(100)).length, 78);
+});

@@ -5,6 +5,7 @@
 // Everything that needs a worker calls createEngineWorker(); nothing else names worker.mjs.
 
 /** A new Worker running the engine protocol (web/protocol.mjs). */
-export function createEngineWorker() {
-  return new Worker(new URL('./worker.mjs', import.meta.url), { type: 'module' });
+export function createEngineWorker(name = '') {
+  // the name is the worker's life lock (liveness.mjs)
+  return new Worker(new URL('./worker.mjs', import.meta.url), { type: 'module', name });
 }

@@ -5,6 +5,8 @@
 //   - a wasm trap inside a request (the answer is an error named RuntimeError: the engine's
 //     memory may be inconsistent after it, so the instance is not trusted again);
 //   - an error outside any request (the Worker's 'error' event);
+//   - a worker that ended without a word (self.close()): noticed at once through its life
+//     lock (liveness.mjs), where the browser has Web Locks;
 //   - a worker that stops answering: Stop is not answered within STOP_GRACE_MS, or a request
 //     hears nothing for WATCHDOG_MS (one step at the size limits can take many seconds, so
 //     the watchdog is long; Stop is the quick way out).
@@ -14,6 +16,7 @@
 // restarted again; a worker that fails before it ever loaded the engine is not restarted
 // either (no loop): its init is rejected with code 'load', and so is every later request.
 import { createClient, EngineError } from './client.mjs';
+import { lifeLockName, watchLifeLock } from './liveness.mjs';
 
 export const WATCHDOG_MS = 60000;
 export const STOP_GRACE_MS = 3000;
@@ -29,7 +32,7 @@ export function isTrap(error) {
  */
 export function createSupervisor({
   createWorker, onStep = () => {}, onCrash = () => {},
-  watchdogMs = WATCHDOG_MS, stopGraceMs = STOP_GRACE_MS,
+  watchdogMs = WATCHDOG_MS, stopGraceMs = STOP_GRACE_MS, locks = globalThis.navigator?.locks,
 }) {
   let worker = null;
   let client = null;
@@ -39,12 +42,19 @@ export function createSupervisor({
   let failure = null; // set once a worker could not load the engine: no more restarts
   const open = new Set(); // {reject, watch} of every request not answered yet
   let lastHeard = Date.now();
+  let lockName = ''; // the current worker's life lock
+
+  /** Once the current worker answered (so it holds its lock): crash when it ends unasked. */
+  function watchWorker(gen) {
+    watchLifeLock(lockName, () => { if (gen === generation && !failure) crash('its worker ended'); }, locks);
+  }
   let watchdog = 0;
 
   function spawn() {
     const gen = ++generation;
     ready = false;
-    worker = createWorker();
+    lockName = locks ? lifeLockName() : '';
+    worker = createWorker(lockName);
     worker.addEventListener('message', () => { if (gen === generation) lastHeard = Date.now(); });
     client = createClient(worker, {
       onStep(record, id) { if (gen === generation) onStep(record, id); },
@@ -84,7 +94,7 @@ export function createSupervisor({
     try { worker.terminate(); } catch { /* already gone */ }
     spawn();
     const gen = generation;
-    client.init(...initArgs).then(() => { if (gen === generation) ready = true; }, (e) => {
+    client.init(...initArgs).then(() => { if (gen === generation) { ready = true; watchWorker(gen); } }, (e) => {
       if (gen === generation) {
         fail(new EngineError({
           name: 'EngineCrash', code: 'restart-failed', field: null,
@@ -139,7 +149,7 @@ export function createSupervisor({
       initArgs = [simd];
       const gen = generation;
       const p = track(() => client.init(simd), { watch: false });
-      p.then(() => { if (gen === generation) ready = true; }, () => {});
+      p.then(() => { if (gen === generation) { ready = true; watchWorker(gen); } }, () => {});
       return p;
     },
     start: (config) => track(() => client.start(config)),

@@ -3,6 +3,7 @@
 // the worker's message port. The engine is imported on 'init' so a load failure becomes an
 // error answer the page can show, not an unhandled exception.
 import { createProtocol } from './protocol.mjs';
+import { holdLifeLock } from './liveness.mjs';
 
 const protocol = createProtocol({
   loadEngine: async () => {
@@ -12,6 +13,8 @@ const protocol = createProtocol({
   post: (message) => self.postMessage(message),
 });
 
+// Messages wait for the life lock, so the page's watch on it starts after it is held.
+const held = holdLifeLock(self.name);
 self.addEventListener('message', (event) => {
-  protocol.handle(event.data);
+  held.then(() => protocol.handle(event.data));
 });

@@ -131,3 +131,21 @@ test('a worker stuck mid-run: Stop restarts it within seconds and the next Run w
     await runAndCheckVerdict(page);
   });
 });
+
+test('a worker that closes itself mid-run is noticed within 2 s, and the next Run works', async () => {
+  await withPage(async (page) => {
+    await openLab(page, lab.url);
+    const first = await engineWorker(page);
+    await longRun(page);
+    await page.click('#run');
+    await page.waitForFunction(() => document.body.dataset.phase === 'running'
+      && Number(document.getElementById('progress').value) >= 3);
+    const t0 = Date.now();
+    await first.evaluate(() => self.close()).catch(() => { /* the worker is gone before it answers */ });
+    await page.waitForFunction(() => /crashed/.test(document.getElementById('run-error').textContent), null, { timeout: 10000 });
+    const waited = Date.now() - t0;
+    assert.ok(waited < 2000, `noticed after ${waited} ms`);
+    assert.match(await page.locator('#run-error').innerText(), /^The engine crashed \(its worker ended\) and was restarted/);
+    await runAndCheckVerdict(page);
+  });
+});

@@ -6,8 +6,8 @@
 import WORKER_SOURCE from 'accumlab-dist:worker-source';
 
 /** A new Worker running the engine protocol (web/protocol.mjs), from inlined source. */
-export function createEngineWorker() {
+export function createEngineWorker(name = '') {
   // Not revoked: the worker may still be loading it; one per worker, for the page's life.
   const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
-  return new Worker(url);
+  return new Worker(url, { name }); // the name is the worker's life lock (liveness.mjs)
 }

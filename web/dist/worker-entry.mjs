@@ -4,6 +4,7 @@
 // (web/tools/build-site.mjs), like web/main.mjs's; *.wasm imports are base64 text (esbuild's
 // base64 loader), decoded here and passed to createLab as wasmBytes: nothing is fetched.
 import { createProtocol } from '../protocol.mjs';
+import { holdLifeLock } from '../liveness.mjs';
 import { createLab, simdSupported } from '../../wasm/accumlab.mjs';
 import { torchScript } from '../../wasm/export-torch.mjs';
 import SIMD_WASM_BASE64 from '../../wasm/accumlab.wasm';
@@ -31,6 +32,7 @@ const protocol = createProtocol({
   post: (message) => self.postMessage(message),
 });
 
+const held = holdLifeLock(self.name); // messages wait for it: see web/worker.mjs
 self.addEventListener('message', (event) => {
-  protocol.handle(event.data);
+  held.then(() => protocol.handle(event.data));
 });

@@ -166,15 +166,23 @@ int al_gather_group(al_experiment *e, long s) {
     return size;
 }
 
+int al_fail_empty_group(const al_experiment *e, long s, int size, al_error *err) {
+    return al_fail(err, AL_ERR_SHAPE, e->cfg.data.mask ? "data.mask" : "data.maskFraction",
+                   "the %s leaves the group of step %ld (%d samples) with no valid target; a mean over none is undefined",
+                   e->cfg.data.mask ? "mask" : "maskFraction", s + 1, size);
+}
+
+/* Creation looks at the groups of the first steps, up to AL_MASK_CHECK_SAMPLES samples (all
+ * of them without shuffling: every epoch has the same groups), so that it stays fast for any
+ * legal size; a later group with no valid target fails its step with the same error. */
 int al_check_masks(al_experiment *e, al_error *err) {
     if (!e->mask) return AL_OK;
-    for (long s = 0; s < e->total_steps; s++) {
+    long checked = 0;
+    for (long s = 0; s < e->total_steps && checked < AL_MASK_CHECK_SAMPLES; s++) {
         if (!e->cfg.data.shuffle && s >= e->groups_per_epoch) break; /* same groups every epoch */
         int size = al_gather_group(e, s);
-        if (al_loss_count(e->gmask, size, e->T) == 0.0)
-            return al_fail(err, AL_ERR_SHAPE, e->cfg.data.mask ? "data.mask" : "data.maskFraction",
-                           "the %s leaves the group of step %ld (%d samples) with no valid target; a mean over none is undefined",
-                           e->cfg.data.mask ? "mask" : "maskFraction", s + 1, size);
+        checked += size;
+        if (al_loss_count(e->gmask, size, e->T) == 0.0) return al_fail_empty_group(e, s, size, err);
     }
     e->perm_epoch = -1;
     return AL_OK;

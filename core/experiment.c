@@ -398,8 +398,8 @@ int al_experiment_step(al_experiment *e, al_step_record *rec, al_error *err) {
     memset(rec, 0, sizeof *rec);
     int size = al_gather_group(e, s);
     double count = al_loss_count(e->mask ? e->gmask : 0, size, e->T);
-    if (count == 0.0) /* cannot happen after check_masks; kept as a guard */
-        return al_fail(err, AL_ERR_SHAPE, "data.mask", "the group of step %ld has no valid target", s + 1);
+    if (count == 0.0) /* a group beyond those creation checked (al_check_masks) */
+        return al_fail_empty_group(e, s, size, err);
     rec->step = (double)(s + 1);
     rec->group_size = size;
     if (size < e->G) e->seen.uneven = 1;

@@ -84,6 +84,10 @@ void al_fill_data(al_experiment *e, const al_data_facts *f);
 int al_gather_group(al_experiment *e, long s);
 /* Every group the run will see must have a valid target (a mean over none is 0/0). */
 int al_check_masks(al_experiment *e, al_error *err);
+/* The error of a group of step s (from 0) whose mask leaves no valid target. */
+int al_fail_empty_group(const al_experiment *e, long s, int size, al_error *err);
+/* Samples of the first groups that creation checks for a valid target (see al_check_masks). */
+#define AL_MASK_CHECK_SAMPLES (1L << 20)
 
 /* ---- verdict.c ---- */
 int al_grad_category(const al_metrics *g, double rtol);

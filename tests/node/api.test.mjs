@@ -191,3 +191,24 @@ test('rtol = atol = 0: a loop that is right is different only by rounding, and t
   const wrong = l.compare(small({ rtol: 0, atol: 0, steps: 2 }));
   assert.deepEqual(wrong.verdict.causes.map((c) => c.id), ['mean_unscaled'], 'a real cause is named instead');
 });
+
+test('creation stays fast for any legal size: masks are checked for the first groups, later ones at their step', async () => {
+  const l = await lab();
+  const t0 = performance.now();
+  const big = l.start({ data: { name: 'seed_example', n: 100000, maskFraction: 0.5 }, batchSize: 4096, accumSteps: 1, steps: 100000 });
+  const ms = performance.now() - t0;
+  big.free();
+  assert.ok(ms < 1000, `start took ${ms.toFixed(0)} ms (it gathered every future step's group: 6.2 s)`);
+  const masked = (seed) => ({ seed, data: { name: 'seed_example', n: 5000, maskFraction: 0.9 }, model: { hidden: [] }, loss: 'mse',
+    batchSize: 50, accumSteps: 1, steps: 100000 });
+  // seed 1: a group of the first steps has no valid target: refused at creation
+  assert.throws(() => l.start(masked(1)), (e) => e.field === 'data.maskFraction' && /group of step 1842 /.test(e.message));
+  // seed 2: the first such group is at step 25182, past what creation looks at: that step fails, named the same way
+  const run = l.start(masked(2));
+  let error = null;
+  try { while (run.step()); } catch (e) { error = e; }
+  assert.ok(error instanceof AccumLabError && error.field === 'data.maskFraction', String(error));
+  assert.match(error.message, /the maskFraction leaves the group of step 25182 \(50 samples\) with no valid target/);
+  assert.equal(run.result().steps.length, 25181, 'every step before it is kept');
+  run.free();
+});

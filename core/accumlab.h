@@ -106,6 +106,11 @@ typedef struct {
 /* Parses and validates the JSON config, builds data, model and both runs in one arena.
  * Returns NULL with err filled on any problem. */
 al_experiment *al_experiment_create(const char *json, size_t len, al_error *err);
+/* As al_experiment_create, where data.inputs, data.targets, data.mask and init may be
+ * {"binary": k, "shape": [rows, cols] | [n]}: floats read from bins[k] (row-major), checked
+ * and named element by element as JSON numbers are; the experiment keeps its own copy, so
+ * the caller may free bins once this returns. */
+al_experiment *al_experiment_create_with(const char *json, size_t len, const float *const *bins, const int32_t *bin_lens, int n_bins, al_error *err);
 /* Runs one optimizer step of both runs and fills rec. Returns AL_OK, AL_DONE when all
  * steps are done (or the run diverged; rec untouched), or an error code. */
 int al_experiment_step(al_experiment *e, al_step_record *rec, al_error *err);

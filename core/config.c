@@ -307,6 +307,18 @@ static int finish_top(parse_ctx *x) {
 }
 
 int al_config_parse(al_config *c, const char *json, size_t len, al_error *err) {
+    return al_config_parse_with(c, json, len, NULL, NULL, 0, err);
+}
+
+static int parse_text(al_config *c, const char *json, size_t len, const float *const *bins, const int32_t *bin_lens, int n_bins, al_error *err);
+
+int al_config_parse_with(al_config *c, const char *json, size_t len, const float *const *bins, const int32_t *bin_lens, int n_bins, al_error *err) {
+    int rc = parse_text(c, json, len, bins, bin_lens, n_bins, err);
+    if (c) { c->bins = NULL; c->bin_lens = NULL; c->n_bins = 0; } /* the binding's arrays are not kept */
+    return rc;
+}
+
+static int parse_text(al_config *c, const char *json, size_t len, const float *const *bins, const int32_t *bin_lens, int n_bins, al_error *err) {
     al_error local;
     al_error *e = err ? err : &local;
     e->code = AL_OK;
@@ -314,6 +326,9 @@ int al_config_parse(al_config *c, const char *json, size_t len, al_error *err) {
     e->message[0] = '\0';
     if (!c) return al_fail(e, AL_ERR_STATE, "", "al_config_parse needs a config to fill, got NULL");
     al_config_defaults(c);
+    c->bins = bins;
+    c->bin_lens = bin_lens;
+    c->n_bins = bins && bin_lens ? n_bins : 0;
     if (!json && len) return al_fail(e, AL_ERR_STATE, "", "al_config_parse got NULL text of length %zu", len);
     if (len > JSON_MAX_BYTES)
         return al_fail(e, AL_ERR_LIMIT, "", "the config must be at most %u bytes, got %zu", JSON_MAX_BYTES, len);

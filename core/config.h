@@ -68,6 +68,9 @@ typedef struct al_config_s {
     size_t init_len;
     int init_torch;                 /* "init": "torch": PyTorch's own init after torch.manual_seed(seed) */
     int borrowed;                   /* 1: the arrays above point into an experiment's arena (not freed here) */
+    const float *const *bins;       /* while parsing: the binding's float arrays for {"binary": k, "shape"} (not owned) */
+    const int32_t *bin_lens;        /* their lengths (a block's shape must match) */
+    int n_bins;
 
     int steps;                      /* "steps": 1..AL_MAX_STEPS, default 20 */
     al_last_group last_group;       /* "lastGroup": keep (default)|drop */
@@ -80,6 +83,10 @@ void al_config_defaults(al_config *c);
  * Returns AL_OK, or an error code with err naming the field, the value and what is allowed.
  * On error c holds no allocations. Always pair a successful call with al_config_free. */
 int al_config_parse(al_config *c, const char *json, size_t len, al_error *err);
+/* As al_config_parse, where data.inputs, data.targets, data.mask and init may also be
+ * {"binary": k, "shape": [rows, cols]} (or [n]): floats from bins[k], row-major, checked and
+ * named element by element as JSON numbers are. bins may be NULL (n_bins 0). */
+int al_config_parse_with(al_config *c, const char *json, size_t len, const float *const *bins, const int32_t *bin_lens, int n_bins, al_error *err);
 void al_config_free(al_config *c);
 
 /* Writes c as JSON with every field of the schema (schema.h), nested as the input is:

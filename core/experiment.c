@@ -134,11 +134,15 @@ static void borrow_arrays(al_experiment *e) {
 }
 
 al_experiment *al_experiment_create(const char *json, size_t len, al_error *err) {
+    return al_experiment_create_with(json, len, NULL, NULL, 0, err);
+}
+
+al_experiment *al_experiment_create_with(const char *json, size_t len, const float *const *bins, const int32_t *bin_lens, int n_bins, al_error *err) {
     if (err) { err->code = AL_OK; err->field[0] = err->message[0] = 0; }
     if (!json && len) { al_fail(err, AL_ERR_STATE, "", "no config text"); return 0; }
     al_experiment *e = calloc(1, sizeof *e);
     if (!e) { al_fail(err, AL_ERR_MEMORY, "", "out of memory"); return 0; }
-    if (al_config_parse(&e->cfg, json ? json : "", len, err) != AL_OK) { free(e); return 0; }
+    if (al_config_parse_with(&e->cfg, json ? json : "", len, bins, bin_lens, n_bins, err) != AL_OK) { free(e); return 0; }
     al_config *c = &e->cfg;
     al_data_facts f;
     al_data_facts_of(&f, c);

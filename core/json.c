@@ -213,6 +213,46 @@ static int parse_string(parser *p, const char **out, size_t *out_len) {
     return 1;
 }
 
+/* Clinger's fast path: at most 15 significant digits and a decimal exponent within ±22 make
+ * the value one exact double (the digits) times or divided by one exact power of ten, so one
+ * rounding: the same double strtod gives. Returns 0 for anything else (strtod then decides).
+ * The text is a syntactically valid JSON number. */
+static int fast_number(const char *s, size_t n, double *out) {
+    static const double POW10[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    size_t i = 0;
+    int neg = s[0] == '-', digits = 0, exp10 = 0, leading = 1;
+    uint64_t m = 0;
+    if (neg) i++;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+        if (leading && s[i] == '0') continue;
+        leading = 0;
+        if (++digits > 15) return 0;
+        m = m * 10 + (uint64_t)(s[i] - '0');
+    }
+    if (i < n && s[i] == '.') {
+        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+            exp10--;
+            if (leading && s[i] == '0') continue;
+            leading = 0;
+            if (++digits > 15) return 0;
+            m = m * 10 + (uint64_t)(s[i] - '0');
+        }
+    }
+    if (i < n) { /* exponent */
+        int eneg = 0, e = 0;
+        i++;
+        if (s[i] == '+' || s[i] == '-') eneg = s[i++] == '-';
+        for (; i < n; i++) { if (e > 1000) return 0; e = e * 10 + (s[i] - '0'); }
+        exp10 += eneg ? -e : e;
+    }
+    if (exp10 < -22 || exp10 > 22) return 0;
+    double v = (double)m; /* exact: m < 10^15 < 2^53 */
+    v = exp10 < 0 ? v / POW10[-exp10] : v * POW10[exp10];
+    *out = neg ? -v : v;
+    return 1;
+}
+
 static int parse_number(parser *p, double *out) {
     size_t start = p->pos, i = p->pos;
     const char *s = p->s;
@@ -237,6 +277,8 @@ static int parse_number(parser *p, double *out) {
     }
     size_t n = i - start;
     if (n > NUMBER_MAX_CHARS) { fail_at(p, start, "number too long"); return 0; }
+    if (!out) { p->pos = i; return 1; }
+    if (fast_number(s + start, n, out)) { p->pos = i; return 1; }
     char buf[NUMBER_MAX_CHARS + 1];
     memcpy(buf, s + start, n);
     buf[n] = '\0';
@@ -380,7 +422,7 @@ static int parse_value(parser *p, json_value *out, int depth) {
     default:
         if (c == '-' || (c >= '0' && c <= '9')) {
             double d = 0;
-            if (!parse_number(p, &d)) return 0;
+            if (!parse_number(p, out ? &d : NULL)) return 0; /* the count pass only checks the syntax */
             v->type = JSON_NUMBER;
             v->u.number = d;
             return 1;

@@ -184,12 +184,13 @@ function kindOf(v) {
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : `${typeof v === 'object' ? 'an' : 'a'} ${typeof v}`;
 }
 
-function encodeConfig(config) {
+/** The config's JSON text as bytes; with `bins` (an array), its big arrays go there as Float32Arrays. */
+function encodeConfig(config, bins = null) {
   if (typeof config === 'string') return new TextEncoder().encode(config); // JSON text, as the caller wrote it
   if (config === null || typeof config !== 'object' || Array.isArray(config))
     throw new AccumLabError(`the config must be an object (or JSON text), got ${kindOf(config)}`, 'type', '');
   try {
-    return new TextEncoder().encode(configText(config));
+    return new TextEncoder().encode(configText(config, { bins }));
   } catch (e) {
     if (e instanceof ConfigTextError) throw new AccumLabError(e.message, e.code, e.field);
     throw e;
@@ -199,15 +200,32 @@ function encodeConfig(config) {
 class Run {
   #x; #c; #e = 0; #rec = 0; #err = 0; #steps = []; #first = null; #done = false; #config = null;
   constructor(exports, contract, config) {
-    const text = encodeConfig(config);
+    // Big arrays (data, init) cross as binary float blocks, not as JSON text (al_experiment_create_with)
+    const bins = [];
+    const text = encodeConfig(config, bins);
     this.#x = exports;
     this.#c = contract;
     const x = exports;
-    const textPtr = this.#malloc(text.length || 1);
-    this.#err = this.#malloc(contract.error.bytes);
-    new Uint8Array(x.memory.buffer, textPtr, text.length).set(text);
-    this.#e = x.al_experiment_create(textPtr, text.length, this.#err);
-    x.free(textPtr);
+    const temp = [];
+    try {
+      const textPtr = this.#malloc(text.length || 1);
+      temp.push(textPtr);
+      new Uint8Array(x.memory.buffer, textPtr, text.length).set(text);
+      const table = this.#malloc(8 * bins.length + 8); // the pointers, then the lengths (int32 each)
+      temp.push(table);
+      bins.forEach((values, k) => {
+        const p = this.#malloc(4 * values.length || 4);
+        temp.push(p);
+        new Float32Array(x.memory.buffer, p, values.length).set(values);
+        const view = new Int32Array(x.memory.buffer, table, 2 * bins.length);
+        view[k] = p;
+        view[bins.length + k] = values.length;
+      });
+      this.#err = this.#malloc(contract.error.bytes);
+      this.#e = x.al_experiment_create_with(textPtr, text.length, table, table + 4 * bins.length, bins.length, this.#err);
+    } finally {
+      for (const p of temp) x.free(p); // the experiment holds its own copy
+    }
     if (!this.#e) {
       const error = this.#error();
       x.free(this.#err);

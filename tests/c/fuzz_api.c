@@ -27,7 +27,14 @@ static void check_metrics(const al_metrics *m) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     al_error err;
     memset(&err, 0x7f, sizeof err);
-    al_experiment *e = al_experiment_create((const char *)data, size, &err);
+    /* two binary arrays, as the JS binding passes for {"binary": k, "shape": [...]} blocks:
+     * 64 values with a NaN and non-integers, and 16 zeros and ones */
+    static float a64[64], a16[16];
+    for (int i = 0; i < 64; i++) a64[i] = i == 37 ? NAN : (float)(i % 7) * 0.5f;
+    for (int i = 0; i < 16; i++) a16[i] = (float)(i % 2);
+    static const float *const bins[2] = {a64, a16};
+    static const int32_t lens[2] = {64, 16};
+    al_experiment *e = al_experiment_create_with((const char *)data, size, bins, lens, 2, &err);
     if (!e) {
         if (err.code <= AL_OK || err.code > AL_ERR_STATE) __builtin_trap();
         if (!terminated(err.message, sizeof err.message) || !err.message[0]) __builtin_trap();

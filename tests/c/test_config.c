@@ -1,6 +1,7 @@
 /* tests/c/test_config.c — the config contract: defaults, every field and enum, every error
  * class with its field path, explicit data, hints, no leaks (ASan). */
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include "check.h"
@@ -456,6 +457,34 @@ TEST(every_prefix_of_a_config_fails_cleanly_or_parses) {
     CHECK(parsed == 2, "the empty prefix and the whole document parse (%d did)", parsed);
 }
 
+TEST(binary_blocks_are_read_checked_and_named_like_json) {
+    float x[6] = {0, 1, 2, 3, 4, 5}, t[3] = {0, 1, 1}, bad[6] = {0, 1, 2, NAN, 4, 5};
+    const float *bins[3] = {x, t, bad};
+    const int32_t lens[3] = {6, 3, 6};
+    al_config c;
+    al_error e;
+    const char *ok = "{\"data\": {\"inputs\": {\"binary\": 0, \"shape\": [3, 2]}, \"targets\": {\"binary\": 1, \"shape\": [3]}}}";
+    CHECK(al_config_parse_with(&c, ok, strlen(ok), bins, lens, 3, &e) == AL_OK, "%s", e.message);
+    CHECK(c.data.rows == 3 && c.data.in_dim == 2 && c.data.class_targets == 1 && c.data.inputs[5] == 5.0f, "shape and values");
+    CHECK(c.bins == NULL && c.n_bins == 0, "the binding's arrays are not kept");
+    al_config_free(&c);
+    struct { const char *json; int code; const char *field; } cases[] = {
+        {"{\"data\": {\"inputs\": {\"binary\": 2, \"shape\": [3, 2]}, \"targets\": [0, 1, 1]}}", AL_ERR_RANGE, "data.inputs[1][1]"},
+        {"{\"data\": {\"inputs\": {\"binary\": 0, \"shape\": [2, 2]}, \"targets\": [0, 1]}}", AL_ERR_SHAPE, "data.inputs"},
+        {"{\"data\": {\"inputs\": {\"binary\": 0, \"shape\": [65536, 65536]}, \"targets\": [0]}}", AL_ERR_SHAPE, "data.inputs"},
+        {"{\"data\": {\"inputs\": {\"binary\": 3, \"shape\": [3, 2]}, \"targets\": [0, 1, 1]}}", AL_ERR_SHAPE, "data.inputs"},
+        {"{\"data\": {\"inputs\": {\"binary\": 0, \"shape\": [3, 2], \"x\": 1}, \"targets\": [0, 1, 1]}}", AL_ERR_UNKNOWN, "data.inputs"},
+        {"{\"data\": {\"inputs\": [[0], [1], [2]], \"targets\": {\"binary\": 0, \"shape\": [6]}}}", AL_ERR_SHAPE, "data.targets"},
+        {"{\"init\": {\"binary\": 0, \"shape\": [3, 2]}}", AL_ERR_SHAPE, "init"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int rc = al_config_parse_with(&c, cases[i].json, strlen(cases[i].json), bins, lens, 3, &e);
+        CHECK(rc == cases[i].code && strcmp(e.field, cases[i].field) == 0, "case %zu: code %d field '%s': %s", i, rc, e.field, e.message);
+    }
+    /* without the binding's arrays (plain al_config_parse) a block is named, never read */
+    CHECK(al_config_parse(&c, ok, strlen(ok), &e) == AL_ERR_SHAPE && strcmp(e.field, "data.inputs") == 0, "%s", e.message);
+}
+
 int main(void) {
     RUN(empty_text_gives_every_default);
     RUN(a_full_document_sets_every_field);
@@ -472,6 +501,7 @@ int main(void) {
     RUN(explicit_data_is_copied_with_its_shape);
     RUN(explicit_data_errors_name_the_element);
     RUN(explicit_data_limits);
+    RUN(binary_blocks_are_read_checked_and_named_like_json);
     RUN(errors_leave_defaults_and_no_allocations);
     RUN(every_prefix_of_a_config_fails_cleanly_or_parses);
     return check_summary("config");

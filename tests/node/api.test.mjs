@@ -3,7 +3,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createLab, AccumLabError, simdSupported } from '../../wasm/accumlab.mjs';
-import { lab, scalar, small } from './helpers.mjs';
+import { lab, scalar, small, hashResult } from './helpers.mjs';
 
 test('Node 20 supports SIMD and createLab picks the SIMD build by default', async () => {
   assert.equal(simdSupported(), true);
@@ -211,4 +211,38 @@ test('creation stays fast for any legal size: masks are checked for the first gr
   assert.match(error.message, /the maskFraction leaves the group of step 25182 \(50 samples\) with no valid target/);
   assert.equal(run.result().steps.length, 25181, 'every step before it is kept');
   run.free();
+});
+
+test('big explicit data crosses as binary blocks: the same bits as JSON text, errors still name the element', async () => {
+  const l = await lab();
+  const r = (i, j) => Math.fround(Math.sin(i * 7 + j));
+  const rows = Array.from({ length: 40 }, (_, i) => Array.from({ length: 3 }, (_, j) => r(i, j)));
+  const base = { model: { sizes: [3, 5, 2] }, loss: 'mse', batchSize: 4, accumSteps: 2, steps: 3 };
+  const targets = rows.map(([a, b]) => [a * b, a - b]);
+  const mask = rows.map((_, i) => [i % 3 ? 1 : 0, 1]);
+  const viaText = l.compare(JSON.stringify({ ...base, data: { inputs: rows, targets, mask } })); // the JSON path, as the caller wrote it
+  const forms = [
+    { inputs: rows, targets, mask },                                            // nested numbers
+    { inputs: rows.map((x) => Float32Array.from(x)), targets: targets.map((x) => Float64Array.from(x)), mask },
+    { inputs: { values: Float32Array.from(rows.flat()), shape: [40, 3] }, targets: { values: targets.flat(), shape: [40, 2] },
+      mask: { values: new Float32Array(mask.flat()), shape: [40, 2] } },
+  ];
+  for (const data of forms) assert.equal(hashResult(l.compare({ ...base, data })), hashResult(viaText));
+  // class targets as a typed array, init as one
+  const cls = l.compare({ data: { inputs: { values: Float32Array.from(rows.flat()), shape: [40, 3] }, targets: new Int32Array(40).map((_, i) => i % 3) },
+    model: { sizes: [3, 4, 3] }, init: new Float32Array(31).fill(0.1), steps: 1 });
+  assert.equal(cls.config.loss, 'cross_entropy');
+  assert.deepEqual(Array.from(cls.initialParams.slice(0, 2)), [Math.fround(0.1), Math.fround(0.1)]);
+  const refused = (data, field, re) => {
+    assert.throws(() => l.start({ ...base, data }), (e) => e instanceof AccumLabError && e.field === field && re.test(e.message), field);
+  };
+  const bad = rows.map((x) => Float32Array.from(x));
+  bad[3][1] = NaN;
+  refused({ inputs: bad, targets }, 'data.inputs[3][1]', /must be a finite number/);
+  refused({ inputs: rows, targets, mask: mask.map((m, i) => (i === 5 ? Float32Array.from([2, 1]) : Float32Array.from(m))) }, 'data.mask[5][0]', /0 or 1/);
+  refused({ inputs: { values: new Float32Array(10), shape: [4, 3] }, targets }, 'data.inputs.values', /holds 10 numbers, but shape \[4,3\] needs 12/);
+  refused({ inputs: rows, targets: new Float32Array(40).fill(1.5) }, 'data.targets[0]', /class index/);
+  // a binary block written as JSON text has no arrays behind it: named, not read
+  assert.throws(() => l.start('{"data": {"inputs": {"binary": 0, "shape": [2, 2]}, "targets": [0, 1]}}'),
+    (e) => e.field === 'data.inputs' && /binding passed 0/.test(e.message));
 });

@@ -9,21 +9,23 @@
 // and the min-max of the samples. Ratios are taken between medians measured in this same run.
 // Options (env): BENCH_QUICK=1 fewer rounds; BENCH_ONLY=accumlab skips the tfjs peers;
 // BENCH_PART=compare runs only the compare-step rows (about a minute; writes
-// build/bench/result-compare.json instead, so a full result.json is not overwritten).
+// build/bench/result-compare.json instead, so a full result.json is not overwritten);
+// BENCH_PART=setup only the setup rows (bench/setup.mjs; result-setup.json).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadBench, median, timeRounds } from './load.mjs';
+import { measureSetup } from './setup.mjs';
 import { createLab } from '../wasm/accumlab.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'build/bench');
 const QUICK = !!process.env.BENCH_QUICK;
 const ONLY = process.env.BENCH_ONLY ?? '';
-const PART = process.env.BENCH_PART ?? '';   // '' (everything) or 'compare'
-const FULL = PART !== 'compare';
+const PART = process.env.BENCH_PART ?? '';   // '' (everything), 'compare' or 'setup'
+const FULL = PART === '';
 const ROUNDS = QUICK ? 3 : 7;
 const NATIVE = join(out, 'bench_native');
 
@@ -302,9 +304,14 @@ for (const w of WORKLOADS) {
 log('');
 }
 
-log('== compare step (both runs, m=8, k=4) vs one training step of the reference run (batch 32), SIMD wasm');
 const lab = await createLab({ simd: true });
-for (const w of WORKLOADS.slice(0, 2)) {
+if (FULL || PART === 'setup') {
+  log('== setup: start() with explicit data (typed-array rows) vs its first 8 compare steps, SIMD wasm');
+  result.setup = measureSetup(lab, ROUNDS, log);
+  log('');
+}
+if (FULL || PART === 'compare') log('== compare step (both runs, m=8, k=4) vs one training step of the reference run (batch 32), SIMD wasm');
+for (const w of FULL || PART === 'compare' ? WORKLOADS.slice(0, 2) : []) {
   for (const act of ACTS) {
     const key = `${w.name}-${act}`;
     const c = await compareStep(lab, simd, w, act);
@@ -344,13 +351,18 @@ for (const [key, c] of Object.entries(result.compare)) {
   const r = c.compare.median / c.refStep.median;
   target(`${key}: compare step / reference step`, r, '<= 2.3x', r <= 2.3);
 }
+for (const [name, r] of Object.entries(result.setup ?? {})) {
+  target(`setup ${name}: start() / its first 8 compare steps`, r.ratio, '<= 0.25x', r.ratio <= 0.25);
+  target(`setup ${name}: JSON text read speed`, r.jsonMBps, '>= 100 MB/s', r.jsonMBps >= 100, 'MB/s');
+}
 if (FULL) target('W3 wasm memory', result.memoryW3.bytesAtEnd / 2 ** 20, '< 64 MiB', result.memoryW3.bytesAtEnd < 64 * 2 ** 20, 'MiB');
 if (FULL) target('no allocation in the training loop (memory did not grow while stepping)', result.memoryW3.grewDuringSteps ? 1 : 0, '0', !result.memoryW3.grewDuringSteps);
 
 log('== targets (issue 5); printed, not asserted');
 for (const t of result.targets) {
-  const v = t.goal.includes('%') ? `${(100 * t.value).toFixed(1)}%` : t.goal.includes('MiB') ? `${t.value.toFixed(1)} MiB` : t.goal === '0' ? String(t.value) : `${t.value.toFixed(2)}x`;
-  log(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.name.padEnd(62)} ${v.padStart(8)}  (target ${t.goal})${t.detail && t.detail !== 'MiB' ? `  ${t.detail}` : ''}`);
+  const v = t.goal.includes('%') ? `${(100 * t.value).toFixed(1)}%` : t.goal.includes('MiB') ? `${t.value.toFixed(1)} MiB` :
+    t.goal.includes('MB/s') ? `${t.value.toFixed(0)} MB/s` : t.goal === '0' ? String(t.value) : `${t.value.toFixed(2)}x`;
+  log(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.name.padEnd(62)} ${v.padStart(8)}  (target ${t.goal})${t.detail && t.detail !== 'MiB' && t.detail !== 'MB/s' ? `  ${t.detail}` : ''}`);
 }
 const passed = result.targets.filter((t) => t.pass).length;
 log(`  ${passed}/${result.targets.length} targets pass`);

@@ -65,6 +65,7 @@ function startApp() {
     },
     onCrash(error) {
       experimentKey = null;
+      if (error.code === 'stopped') return; // a Stop inside a long step: the run's own catch says so
       if (error.code === 'restart-failed') {
         setPhase('failed', `${error.message}. Reload the page.`);
         return;
@@ -280,6 +281,15 @@ function startApp() {
       // The engine failed mid-run (or the worker did): keep what is on screen, say why,
       // and start afresh next time.
       flushQueued();
+      if (e.code === 'stopped') { // Stop inside a long step: the finished steps stay, the experiment is gone
+        const at = dom.progress.value;
+        if (activeRunId !== null) panel.showNone(at ? `Stopped during step ${at + 1}: the ${at} finished steps are shown; no verdict for a run cut short.`
+          : 'Stopped during step 1, before any step finished: no verdict.', `Stopped at step ${at}`);
+        activeRunId = null;
+        experimentKey = null;
+        setPhase('done', `Stopped at step ${at} of ${totalSteps} (inside a long step, so the engine restarted): Run starts again from step 0.`);
+        return;
+      }
       if (activeRunId !== null) panel.showNone('No verdict for this run: it ended at the step shown.', `Stopped at step ${dom.progress.value} by an error`);
       activeRunId = null;
       experimentKey = null;

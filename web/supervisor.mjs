@@ -7,9 +7,10 @@
 //   - an error outside any request (the Worker's 'error' event);
 //   - a worker that ended without a word (self.close()): noticed at once through its life
 //     lock (liveness.mjs), where the browser has Web Locks;
-//   - a worker that stops answering: Stop is not answered within STOP_GRACE_MS, or a request
-//     hears nothing for WATCHDOG_MS (one step at the size limits can take many seconds, so
-//     the watchdog is long; Stop is the quick way out).
+//   - Stop not answered within STOP_GRACE_MS (a step at the size limits takes seconds, and the
+//     engine answers between steps): the worker is replaced and the run rejected with code
+//     'stopped', a normal stop that keeps what the page drew, never a crash;
+//   - where the browser has no Web Locks, a request that hears nothing for WATCHDOG_MS.
 // Each crash rejects every open request with an EngineError of code 'crash', terminates the
 // old worker, starts a new one with the same init arguments and calls onCrash(error).
 // If the new worker cannot load the engine, onCrash gets code 'restart-failed' and nothing is
@@ -19,7 +20,7 @@ import { createClient, EngineError } from './client.mjs';
 import { lifeLockName, watchLifeLock } from './liveness.mjs';
 
 export const WATCHDOG_MS = 60000;
-export const STOP_GRACE_MS = 3000;
+export const STOP_GRACE_MS = 700; // Stop answers within 1 s, inside a long step too
 
 /** True for an engine answer that means the wasm instance trapped. */
 export function isTrap(error) {
@@ -86,10 +87,27 @@ export function createSupervisor({
       }), restarting);
       return;
     }
-    const error = new EngineError({
+    replaceWorker(new EngineError({
       name: 'EngineCrash', code: 'crash', field: null,
       message: `The engine crashed (${detail}) and was restarted. Press Run to train again`,
-    });
+    }));
+  }
+
+  /**
+   * Stop not answered within the grace time: a legal step can run for many seconds (the engine
+   * returns between steps, not inside one), so this is a stop, not a crash: the open requests
+   * are rejected with code 'stopped', the worker is replaced, and the page keeps what it drew.
+   */
+  function forceStop() {
+    if (failure || !ready) return crash(`it did not answer Stop within ${stopGraceMs / 1000} s`);
+    replaceWorker(new EngineError({
+      name: 'EngineStopped', code: 'stopped', field: null,
+      message: `Stopped inside a long step (the engine answers between steps; it was restarted after ${stopGraceMs / 1000} s)`,
+    }));
+  }
+
+  /** Rejects the open requests with `error`, replaces the worker (same init) and tells onCrash. */
+  function replaceWorker(error) {
     rejectOpen(error);
     try { worker.terminate(); } catch { /* already gone */ }
     spawn();
@@ -109,7 +127,9 @@ export function createSupervisor({
     if (!open.size) {
       clearInterval(watchdog);
       watchdog = 0;
-    } else if ([...open].some((r) => r.watch) && Date.now() - lastHeard > watchdogMs) {
+    } else if (!locks && [...open].some((r) => r.watch) && Date.now() - lastHeard > watchdogMs) {
+      // With Web Locks a dead worker is noticed at once (liveness.mjs), and a long step is legal:
+      // the watchdog is only for browsers without them
       crash(`it did not answer for ${Math.round(watchdogMs / 1000)} s`);
     }
   }
@@ -165,7 +185,7 @@ export function createSupervisor({
       let timer;
       const late = new Promise((resolve) => {
         timer = setTimeout(() => {
-          if (gen === generation) crash(`it did not answer Stop within ${stopGraceMs / 1000} s`);
+          if (gen === generation) forceStop();
           resolve({ stopped: true, restarted: true });
         }, stopGraceMs);
       });

@@ -127,6 +127,22 @@ test('dropout 0.5 with two hidden layers: stream masks differ, keyed masks agree
   });
 });
 
+test('Stop inside a 10-second step (2 M parameters, k 4096) answers within 1 s as a normal stop, never a crash', async (t) => {
+  await withPage(t, {}, async (page) => {
+    await page.goto(`${lab.url}?m=1&k=4096&n=4096&hidden=1445,1445`);
+    await page.waitForFunction(() => document.body.dataset.phase === 'running', null, { timeout: 60000 });
+    await page.waitForTimeout(1500);
+    const t0 = Date.now();
+    await page.click('#stop');
+    await page.waitForFunction(() => /^Stopped/.test(document.getElementById('status').textContent), null, { timeout: 20000 });
+    const waited = Date.now() - t0;
+    assert.ok(waited < 1000, `Stop answered after ${waited} ms`);
+    assert.match(await page.locator('#status').innerText(), /^Stopped at step 0 of 20 \(inside a long step/);
+    assert.equal(await page.locator('#run-error').isVisible(), false, 'not called a crash');
+    assert.match(await page.locator('.verdict-head').innerText(), /Stopped at step 0/);
+  });
+});
+
 test('the documented limit of 100,000 steps runs to the end with a verdict (no spread over the steps anywhere)', async (t) => {
   await withPage(t, {}, async (page) => {
     await page.goto(`${lab.url}?steps=100000&n=32&m=4&k=2&hidden=4`);

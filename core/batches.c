@@ -174,15 +174,20 @@ int al_fail_empty_group(const al_experiment *e, long s, int size, al_error *err)
 
 /* Creation looks at the groups of the first steps, up to AL_MASK_CHECK_SAMPLES samples (all
  * of them without shuffling: every epoch has the same groups), so that it stays fast for any
- * legal size; a later group with no valid target fails its step with the same error. */
+ * legal size; a later group with no valid target fails its step with the same error. It reads
+ * the mask through each epoch's order, without gathering the groups' inputs. */
 int al_check_masks(al_experiment *e, al_error *err) {
     if (!e->mask) return AL_OK;
-    long checked = 0;
+    long checked = 0, epoch = -1;
     for (long s = 0; s < e->total_steps && checked < AL_MASK_CHECK_SAMPLES; s++) {
         if (!e->cfg.data.shuffle && s >= e->groups_per_epoch) break; /* same groups every epoch */
-        int size = al_gather_group(e, s);
+        if (s / e->groups_per_epoch != epoch) { epoch = s / e->groups_per_epoch; epoch_order(e->perm, e->N, &e->cfg, epoch); }
+        int start = (int)(s % e->groups_per_epoch) * e->G, size = e->N - start < e->G ? e->N - start : e->G;
+        double count = 0.0;
+        for (int i = 0; i < size; i++)
+            for (int t = 0; t < e->T; t++) count += e->mask[(long)e->perm[start + i] * e->T + t];
         checked += size;
-        if (al_loss_count(e->gmask, size, e->T) == 0.0) return al_fail_empty_group(e, s, size, err);
+        if (count == 0.0) return al_fail_empty_group(e, s, size, err);
     }
     e->perm_epoch = -1;
     return AL_OK;

@@ -69,6 +69,11 @@ function dropoutOf(c, l) {
   return Array.isArray(p) ? p[l] : p;
 }
 
+/** True if some hidden layer has dropout and its masks come from `rng` ('stream' | 'keyed'). */
+function dropoutFrom(c, rng) {
+  return c.dropoutRng === rng && c.model.sizes.slice(1, -1).some((_, l) => dropoutOf(c, l) > 0);
+}
+
 function header(c, title) {
   const { data: _d, init: _i, ...settings } = c;
   const m = c.batchSize, k = c.accumSteps;
@@ -244,8 +249,7 @@ function trainingSection(f) {
   const mean = c.reduction === 'mean', corr = c.correction, clip = c.clipGradNorm > 0;
   const perMicroClip = clip && c.clipPlacement === 'per_micro_batch';
   const perMicroSched = c.schedulerStepping === 'per_micro_batch';
-  const stream = c.dropoutRng === 'stream' && [...c.model.sizes.slice(1, -1).keys()].some((l) => dropoutOf(c, l) > 0);
-  const keyed = c.dropoutRng === 'keyed' && [...c.model.sizes.slice(1, -1).keys()].some((l) => dropoutOf(c, l) > 0);
+  const stream = dropoutFrom(c, 'stream'), keyed = dropoutFrom(c, 'keyed');
   const ce = c.loss === 'cross_entropy';
   const lossLine = {
     none: mean ? 'loss = S / max(n, 1)                  # reduction mean: the mean over the micro-batch (no correction)'
@@ -390,8 +394,7 @@ function loopSection(f) {
   const { c } = f;
   const clip = c.clipGradNorm > 0, perMicroClip = clip && c.clipPlacement === 'per_micro_batch';
   const perMicroSched = c.schedulerStepping === 'per_micro_batch';
-  const stream = c.dropoutRng === 'stream' && [...c.model.sizes.slice(1, -1).keys()].some((l) => dropoutOf(c, l) > 0);
-  const w = (s) => (stream ? s : '');
+  const stream = dropoutFrom(c, 'stream');
   const inMasks = (gen, call, indent = '    ') => (stream ? `${indent}with ${gen}:\n${indent}    ${call}` : `${indent}${call}`);
   return `
 # ---- training: both runs, step by step -------------------------------------
@@ -482,8 +485,7 @@ export function torchScript(lab, config, { title = '' } = {}) {
   const run = lab.start(config);
   try {
     const f = experimentFacts(run);
-    const keyed = f.c.dropoutRng === 'keyed' && f.c.model.sizes.slice(1, -1).some((_, l) => dropoutOf(f.c, l) > 0);
-    return [header(f.c, title), dataSection(f), keyed ? keyedDropoutSection() : '', modelSection(f),
+    return [header(f.c, title), dataSection(f), dropoutFrom(f.c, 'keyed') ? keyedDropoutSection() : '', modelSection(f),
       trainingSection(f), compareSection(), loopSection(f)].join('');
   } finally {
     run.free();

@@ -16,6 +16,7 @@ import { embedURLParams, fullLabURL, readEmbedParams, visibleKeys } from './embe
 import { createCopyLink, createExports } from './share.mjs';
 import { short, summarizeURLProblems } from './url-problems.mjs';
 import { createPresetList, presetState } from './preset-list.mjs';
+import { createEmbedDialog } from './embed-dialog.mjs';
 
 const DEBOUNCE_MS = 350;
 
@@ -91,6 +92,7 @@ function startApp() {
   });
   const charts = createCharts(dom.charts);
   createCopyLink(dom.share);
+  if (!embedding.embed) createEmbedDialog(dom.share, { currentSearch: () => location.search });
   const exportButtons = createExports(dom.share, {
     charts, current: () => lastRun, torchScript: (config, title) => client.torchScript(config, title),
   });

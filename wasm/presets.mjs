@@ -24,7 +24,7 @@ const LOOP_SCALED = `for i, (x, y) in enumerate(loader):          # micro-batche
 
 export const PRESETS = [
   {
-    id: 'poorer-results', group: 'batch 32 vs 8 × 4', question: 1,
+    id: 'poorer-results', group: '“My results are worse with accumulation”', question: 1,
     title: '“batch 32 vs batch 8 × 4 gives poorer results”',
     config: { ...DIGITS_32_VS_8X4 },
     expect: { grads: 'scaled', params: 'different', causes: ['mean_unscaled'], factor: 4 },
@@ -36,7 +36,7 @@ export const PRESETS = [
     },
   },
   {
-    id: 'poorer-results-fixed', group: 'batch 32 vs 8 × 4', question: 1,
+    id: 'poorer-results-fixed', group: '“My results are worse with accumulation”', question: 1,
     title: '… fixed: divide the loss by k',
     config: { ...DIGITS_32_VS_8X4, correction: 'scale_loss' },
     expect: { grads: 'rounding', params: 'rounding', causes: ['summation_order'] },
@@ -48,7 +48,7 @@ export const PRESETS = [
     },
   },
   {
-    id: 'poorer-results-dropout', group: 'batch 32 vs 8 × 4', question: 3,
+    id: 'poorer-results-dropout', group: '“My results are worse with accumulation”', question: 3,
     title: '… with dropout: different again',
     config: { ...DIGITS_32_VS_8X4, correction: 'scale_loss', model: { ...DIGITS_32_VS_8X4.model, dropout: 0.2 }, dropoutRng: 'stream' },
     expect: { grads: 'different', params: 'different', causes: ['dropout_stream'] },
@@ -62,7 +62,7 @@ mask = (torch.rand(units, generator=g) >= p) / (1 - p)`,
     },
   },
   {
-    id: 'poorer-results-keyed', group: 'batch 32 vs 8 × 4', question: 3,
+    id: 'poorer-results-keyed', group: '“My results are worse with accumulation”', question: 3,
     title: '… with keyed dropout masks: equal',
     config: { ...DIGITS_32_VS_8X4, correction: 'scale_loss', model: { ...DIGITS_32_VS_8X4.model, dropout: 0.2 }, dropoutRng: 'keyed' },
     expect: { grads: 'rounding', params: 'rounding', causes: ['summation_order'] },
@@ -74,7 +74,7 @@ mask = (torch.rand(units, generator=g) >= p) / (1 - p)`,
     },
   },
   {
-    id: 'forum-sum', group: 'the forum example', question: 2,
+    id: 'forum-sum', group: '“Sum or mean: which one accumulates exactly?”', question: 2,
     title: 'Forum example: sum reduction, lr 0.1',
     config: { ...FORUM, reduction: 'sum', optimizer: { name: 'sgd', lr: 0.1 } },
     expect: { grads: 'bitwise', params: 'bitwise', causes: [] },
@@ -89,7 +89,7 @@ optimizer.step()                    # same as one step on both samples`,
     },
   },
   {
-    id: 'forum-mean-lr', group: 'the forum example', question: 8,
+    id: 'forum-mean-lr', group: '“Sum or mean: which one accumulates exactly?”', question: 8,
     title: 'Forum example: mean reduction, lr 1.0 vs 0.5',
     config: { ...FORUM, reduction: 'mean', correction: 'scale_lr', optimizer: { name: 'sgd', lr: 1.0 } },
     expect: { grads: 'scaled', params: 'bitwise', causes: ['scale_lr'], factor: 2 },
@@ -101,7 +101,7 @@ optimizer.step()                    # same as one step on both samples`,
     },
   },
   {
-    id: 'sum-reduction', group: 'the eight questions', question: 2,
+    id: 'sum-reduction', group: 'Is my loss scaled right?', question: 2,
     title: 'Sum reduction: equal up to rounding',
     config: { ...MOONS, reduction: 'sum', optimizer: { name: 'sgd', lr: 0.01 } },
     expect: { grads: 'rounding', params: 'rounding', causes: ['summation_order'] },
@@ -114,7 +114,7 @@ loss.backward()`,
     },
   },
   {
-    id: 'dropout', group: 'the eight questions', question: 3,
+    id: 'dropout', group: 'Do dropout and BatchNorm break it?', question: 3,
     title: 'Dropout: stream masks differ',
     config: { ...MOONS, correction: 'scale_loss', model: { dropout: 0.3 }, dropoutRng: 'stream' },
     expect: { grads: 'different', params: 'different', causes: ['dropout_stream'] },
@@ -126,7 +126,7 @@ loss.backward()`,
     },
   },
   {
-    id: 'dropout-keyed', group: 'the eight questions', question: 3,
+    id: 'dropout-keyed', group: 'Do dropout and BatchNorm break it?', question: 3,
     title: 'Dropout: keyed masks are exact',
     config: { ...MOONS, correction: 'scale_loss', model: { dropout: 0.3 }, dropoutRng: 'keyed' },
     expect: { grads: 'rounding', params: 'rounding', causes: ['summation_order'] },
@@ -138,7 +138,7 @@ loss.backward()`,
     },
   },
   {
-    id: 'batchnorm', group: 'the eight questions', question: 4,
+    id: 'batchnorm', group: 'Do dropout and BatchNorm break it?', question: 4,
     title: 'BatchNorm: statistics over m, not m·k',
     config: { ...MOONS, correction: 'scale_loss', model: { norm: 'batchnorm' } },
     expect: { grads: 'different', params: 'different', causes: ['batchnorm'] },
@@ -150,7 +150,7 @@ loss.backward()`,
     },
   },
   {
-    id: 'layernorm', group: 'the eight questions', question: 4,
+    id: 'layernorm', group: 'Do dropout and BatchNorm break it?', question: 4,
     title: 'LayerNorm stays exact',
     config: { ...MOONS, correction: 'scale_loss', model: { norm: 'layernorm' } },
     expect: { grads: 'rounding', params: 'rounding', causes: ['summation_order'] },
@@ -162,7 +162,7 @@ loss.backward()`,
     },
   },
   {
-    id: 'clipping', group: 'the eight questions', question: 5,
+    id: 'clipping', group: 'Where do clipping and the scheduler go?', question: 5,
     title: 'Clipping every micro-batch',
     config: { ...MOONS, correction: 'scale_loss', clipGradNorm: 0.1, clipPlacement: 'per_micro_batch' },
     expect: { grads: 'different', params: 'different', causes: ['clip_per_micro_batch'] },
@@ -178,7 +178,7 @@ loss.backward()`,
     },
   },
   {
-    id: 'scheduler', group: 'the eight questions', question: 6,
+    id: 'scheduler', group: 'Where do clipping and the scheduler go?', question: 6,
     title: 'Scheduler stepped every micro-batch',
     config: { ...MOONS, correction: 'scale_loss', schedule: { name: 'cosine' }, schedulerStepping: 'per_micro_batch' },
     expect: { grads: 'rounding', params: 'different', causes: ['scheduler_per_micro_batch'] },
@@ -193,7 +193,7 @@ loss.backward()`,
     },
   },
   {
-    id: 'uneven-last-group', group: 'the eight questions', question: 7,
+    id: 'uneven-last-group', group: 'Is my loss scaled right?', question: 7,
     title: 'The last, uneven group',
     config: { data: { name: 'moons', n: 100 }, correction: 'scale_loss', steps: 8 },
     expect: { grads: 'different', params: 'different', causes: ['uneven_last_group'] },
@@ -208,7 +208,7 @@ optimizer.step(); optimizer.zero_grad()`,
     },
   },
   {
-    id: 'num-items-in-batch', group: 'the eight questions', question: 7,
+    id: 'num-items-in-batch', group: 'Is my loss scaled right?', question: 7,
     title: 'Variable valid targets: num_items_in_batch',
     config: { data: { name: 'seed_example', n: 256, maskFraction: 0.5 }, loss: 'mse', correction: 'scale_loss', steps: 20 },
     expect: { grads: 'different', params: 'different', causes: ['variable_targets'] },
@@ -222,7 +222,7 @@ for x, y in group:
     },
   },
   {
-    id: 'scale-lr-weight-decay', group: 'the eight questions', question: 8,
+    id: 'scale-lr-weight-decay', group: 'Is my loss scaled right?', question: 8,
     title: 'Scaling the lr with weight decay',
     config: { ...MOONS, correction: 'scale_lr', optimizer: { name: 'sgd', lr: 0.1, weightDecay: 0.05 } },
     expect: { grads: 'scaled', params: 'different', causes: ['scale_lr', 'scale_lr_weight_decay'], factor: 4 },
@@ -234,7 +234,7 @@ for x, y in group:
     },
   },
   {
-    id: 'adam-unscaled', group: 'the eight questions', question: 8,
+    id: 'adam-unscaled', group: 'Is my loss scaled right?', question: 8,
     title: 'Adam barely notices the unscaled mean',
     config: { ...MOONS, optimizer: { name: 'adam', lr: 0.01 } },
     expect: { grads: 'scaled', params: 'rounding', causes: ['mean_unscaled', 'adam_scale'], factor: 4 },
@@ -246,6 +246,17 @@ for x, y in group:
     },
   },
 ];
+
+/**
+ * The story of the default experiment (no preset): what a first-time user sees on load. The
+ * page shows it while the settings are the defaults; tests/node/presets.test.mjs checks it.
+ */
+export const DEFAULT_TEXT = Object.freeze({
+  see: 'The accumulated gradient is exactly k = 4 times the big batch\u2019s at every step, and the accumulated run reaches the LOWER loss: its steps are 4\u00d7 longer, which on this easy data trains faster. A lower loss does not mean a correct loop.',
+  why: 'Each micro-batch loss is a mean over m = 8 samples; adding 4 such gradients gives 4 \u00d7 the mean over the 32 samples of the big batch, the same as training with 4\u00d7 the learning rate.',
+  fix: 'Divide each micro-batch loss by k (Try: Scale the loss by 1/k), or use sum reduction.',
+  code: LOOP_SCALED,
+});
 
 /** The preset with this id, or undefined. */
 export function presetById(id) {

@@ -1,7 +1,7 @@
 // tests/node/presets.test.mjs — every preset still shows what its text says.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { PRESETS, presetById } from '../../wasm/presets.mjs';
+import { DEFAULT_TEXT, PRESETS, presetById } from '../../wasm/presets.mjs';
 import { lab } from './helpers.mjs';
 
 test('there is a preset for each of the eight questions and for both stories', () => {
@@ -54,4 +54,13 @@ test('the numbers the preset texts quote', async () => {
   const forum = l.compare(presetById('forum-mean-lr').config);
   assert.equal(forum.steps[0].grad.normRatio, 2);
   assert.ok(forum.steps.every((s) => s.params.bitwise));
+});
+
+test('the default experiment\'s story: ×4 at every step (same point), and the accumulated run reaches the lower loss', async () => {
+  const r = (await lab()).compare({});
+  for (const s of r.steps) assert.ok(Math.abs(s.samePoint.normRatio - 4) < 1e-3 && s.samePoint.cosine > 1 - 1e-6, `step ${s.step}: ${s.samePoint.normRatio}`);
+  const mean = (key) => r.steps.slice(-10).reduce((a, s) => a + s[key], 0) / 10;
+  assert.ok(mean('lossAcc') < mean('lossRef'), `last 10 steps: accumulated ${mean('lossAcc')} < reference ${mean('lossRef')}`);
+  assert.match(DEFAULT_TEXT.see, /LOWER loss/);
+  assert.deepEqual(r.verdict.causes.map((c) => c.id), ['mean_unscaled']);
 });

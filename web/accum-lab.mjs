@@ -8,51 +8,26 @@
 // its own page, worker and engine, so several on one page run independently, and the host
 // page's CSS cannot reach in. Attributes become the page's URL parameters (ATTRIBUTES);
 // changing one reloads the lab with the new settings. Bad values are reported inside the
-// lab, as for a link.
+// lab, as for a link. mode="full" shows the full lab instead of compact mode (no ?embed=1).
 import { SETTINGS } from './state.mjs';
-import { field } from '../wasm/contract.mjs';
+import { ELEMENT_ATTRIBUTES } from './embed.mjs';
 
 const LAB_PAGE = new URL('index.html', import.meta.url);
-
-const kebab = (key) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/_/g, '-').replace(/^-/, '');
-
-/**
- * Readable attribute names for settings, from the engine's schema: the kebab-case of the
- * field's name (batch-size, weight-decay; for optimizer.name and schedule.name the object's
- * name: optimizer, schedule), its CLI flag, and its other tools' names (learning-rate,
- * dataset, samples, gradient-accumulation-steps).
- */
-function schemaAliases() {
-  const out = {};
-  for (const s of SETTINGS) {
-    const path = s.path.replace(/\[\d+\]$/, '');
-    if (path !== s.path) continue; // optimizer.betas[0]: an item, no name of its own
-    const f = field(path), parts = path.split('.');
-    const own = parts.at(-1) === 'name' && parts.length > 1 ? parts.at(-2) : parts.at(-1);
-    for (const name of [own, f.flag, ...(f.aliases ?? [])]) {
-      if (name) out[kebab(name).toLowerCase()] ??= s.key;
-    }
-  }
-  return out;
-}
 
 /**
  * Attribute → URL parameter of the lab page, for every attribute the element passes on:
  * each setting's URL key in kebab-case (m, k, reduction, dropout, clip-at → clipAt, …), the
  * schema's readable names (batch-size → m, accum-steps → k, learning-rate → lr, …), and the page parameters
- * preset, hide, show and simd.
+ * preset, hide, show and simd (the table is ELEMENT_ATTRIBUTES of web/embed.mjs).
  */
-export const ATTRIBUTES = Object.freeze({
-  ...schemaAliases(),
-  ...Object.fromEntries(SETTINGS.map((s) => [kebab(s.key), s.key])),
-  preset: 'preset', hide: 'hide', show: 'show', simd: 'simd',
-});
+export const ATTRIBUTES = ELEMENT_ATTRIBUTES;
 
 const BOOL_KEYS = new Set(SETTINGS.filter((s) => s.type === 'bool').map((s) => s.key));
 
 /**
  * The lab's compact-mode URL for a set of attributes ({name: value}); unknown names are
- * left out. A bare boolean attribute (`<accum-lab nesterov>`) means true.
+ * left out. A bare boolean attribute (`<accum-lab nesterov>`) means true. `mode: 'full'`
+ * gives the full lab's URL (no embed=1).
  */
 export function labURL(attributes, page = LAB_PAGE) {
   const url = new URL(page);
@@ -62,7 +37,7 @@ export function labURL(attributes, page = LAB_PAGE) {
     if (value === undefined || value === null) continue;
     params.set(key, value === '' && BOOL_KEYS.has(key) ? 'true' : value);
   }
-  params.set('embed', '1');
+  if (String(attributes.mode ?? '').trim().toLowerCase() !== 'full') params.set('embed', '1');
   url.search = params.toString().replace(/%2C/g, ',');
   return url.href;
 }
@@ -71,7 +46,7 @@ const cssSize = (v, fallback) => (!v ? fallback : /^\d+(\.\d+)?$/.test(v.trim())
 
 export class AccumLabElement extends HTMLElement {
   static get observedAttributes() {
-    return [...Object.keys(ATTRIBUTES), 'width', 'height', 'label'];
+    return [...Object.keys(ATTRIBUTES), 'mode', 'width', 'height', 'label'];
   }
 
   #frame;
@@ -93,7 +68,7 @@ export class AccumLabElement extends HTMLElement {
   /** The lab page the iframe shows (or will show once connected). */
   get src() {
     const attributes = {};
-    for (const name of Object.keys(ATTRIBUTES)) if (this.hasAttribute(name)) attributes[name] = this.getAttribute(name);
+    for (const name of [...Object.keys(ATTRIBUTES), 'mode']) if (this.hasAttribute(name)) attributes[name] = this.getAttribute(name);
     return labURL(attributes);
   }
 

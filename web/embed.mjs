@@ -6,6 +6,7 @@
 //   show=key1,key2     controls added to the compact mode's default few
 //   preset=NAME        start from a preset of wasm/presets.mjs; settings in the link change it
 import { SETTINGS, settingFor } from './state.mjs';
+import { field } from '../wasm/contract.mjs';
 
 /** The controls compact mode shows unless told otherwise: the lab's four main knobs. */
 export const EMBED_DEFAULT_KEYS = Object.freeze(['m', 'k', 'reduction', 'dropout']);
@@ -75,4 +76,50 @@ export function fullLabURL(href) {
   for (const name of ['embed', 'hide', 'show']) url.searchParams.delete(name);
   url.search = url.searchParams.toString().replace(/%2C/g, ',');
   return url.href;
+}
+
+const kebab = (key) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/_/g, '-').replace(/^-/, '');
+
+/**
+ * Readable attribute names for settings, from the engine's schema: the kebab-case of the
+ * field's name (batch-size, weight-decay; for optimizer.name and schedule.name the object's
+ * name: optimizer, schedule), its CLI flag, and its other tools' names (learning-rate,
+ * dataset, samples, gradient-accumulation-steps).
+ */
+function schemaAliases() {
+  const out = {};
+  for (const s of SETTINGS) {
+    const path = s.path.replace(/\[\d+\]$/, '');
+    if (path !== s.path) continue; // optimizer.betas[0]: an item, no name of its own
+    const f = field(path), parts = path.split('.');
+    const own = parts.at(-1) === 'name' && parts.length > 1 ? parts.at(-2) : parts.at(-1);
+    for (const name of [own, f.flag, ...(f.aliases ?? [])]) {
+      if (name) out[kebab(name).toLowerCase()] ??= s.key;
+    }
+  }
+  return out;
+}
+
+/**
+ * The attributes of <accum-lab> (web/accum-lab.mjs, which exports this as ATTRIBUTES):
+ * attribute → URL parameter of the lab page. Each setting's URL key in kebab-case (m, k,
+ * reduction, dropout, clip-at → clipAt, …), the schema's readable names (batch-size → m,
+ * accum-steps → k, learning-rate → lr, …), and the page parameters preset, hide, show and simd.
+ */
+export const ELEMENT_ATTRIBUTES = Object.freeze({
+  ...schemaAliases(),
+  ...Object.fromEntries(SETTINGS.map((s) => [kebab(s.key), s.key])),
+  preset: 'preset', hide: 'hide', show: 'show', simd: 'simd',
+});
+
+const ATTRIBUTE_OF = Object.freeze(Object.entries(ELEMENT_ATTRIBUTES)
+  .reduce((out, [name, key]) => { out[key] ??= name; return out; }, {}));
+
+/**
+ * The attribute <accum-lab> reads for a URL parameter: the setting's own readable name
+ * (m → batch-size, k → accum-steps, wd → weight-decay, lr → lr), preset, hide, show;
+ * undefined for a parameter the element does not pass on.
+ */
+export function elementAttributeFor(key) {
+  return ATTRIBUTE_OF[key];
 }

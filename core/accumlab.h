@@ -130,6 +130,31 @@ const float *al_experiment_data(const al_experiment *e, int which, long *len);
 /* The order in which epoch `epoch` (from 0) visits the samples: N sample indices into out.
  * Step s uses epoch s / groups_per_epoch, group s % groups_per_epoch of it. Returns N. */
 int al_experiment_epoch_order(const al_experiment *e, long epoch, int32_t *out);
+/* ---- a picture of both models (core/picture.c) ----
+ * A run's current parameters (AL_RUN_REF, AL_RUN_ACC) evaluated in eval mode, as PyTorch's
+ * model.eval(): no dropout; BatchNorm with that run's own running statistics (mean 0, var 1
+ * before the first step); LayerNorm per sample. Each row's prediction is what the loss reads:
+ * AL_PREDICT_SOFTMAX class probabilities (cross_entropy), AL_PREDICT_SIGMOID the probability
+ * of a 1 per output (bce), AL_PREDICT_VALUES the raw outputs (mse, l1). Without dropout and
+ * BatchNorm a row's outputs are the training forward's bits. Costs roughly rows / (8·m·k) of a
+ * step; nothing allocates. */
+enum { AL_RUN_REF, AL_RUN_ACC };
+enum { AL_PREDICT_SOFTMAX, AL_PREDICT_SIGMOID, AL_PREDICT_VALUES };
+#define AL_PICTURE_MAX_SIZE 512
+#define AL_PREDICT_MAX_ROWS (AL_PICTURE_MAX_SIZE * AL_PICTURE_MAX_SIZE)
+int al_experiment_inputs(const al_experiment *e);          /* IN: input features per sample */
+int al_experiment_outputs(const al_experiment *e);         /* OUT: the model's outputs, values per prediction */
+int al_experiment_prediction_kind(const al_experiment *e); /* AL_PREDICT_*, from the loss */
+int al_experiment_classes(const al_experiment *e);         /* classes of class-index data; 0 for real-valued targets */
+/* Predictions (rows, OUT) of run `which` for the inputs x (rows, IN), rows 0..AL_PREDICT_MAX_ROWS. */
+int al_experiment_predict(al_experiment *e, int which, const float *x, long rows, float *out, al_error *err);
+/* The same over a grid of the training inputs' box, each side padded by 10% of its width, for
+ * data with 1 or 2 input features (else AL_ERR_SHAPE). bounds (4) gets x0, x1, y0, y1 (y 0, 0
+ * for one feature); out gets (size, size, OUT) for 2 features: cell (r, c) at its centre
+ * x = x0 + (c + 1/2)(x1 - x0)/size, y = y0 + (r + 1/2)(y1 - y0)/size, row r = 0 at y0; or
+ * (size, OUT) along x for 1. size 1..AL_PICTURE_MAX_SIZE. */
+int al_experiment_picture_grid(al_experiment *e, int which, int size, float *bounds, float *out, al_error *err);
+
 /* The verdict over the steps so far. */
 void al_experiment_verdict(const al_experiment *e, al_verdict *v);
 void al_experiment_free(al_experiment *e);

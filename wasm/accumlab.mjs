@@ -363,6 +363,181 @@ class Run {
     };
   }
 
+  /**
+   * A picture of both models at the current step, what the lab draws beside the charts: each
+   * run's current parameters evaluated by the core (al_experiment_predict, _picture_grid) in
+   * eval mode, as PyTorch's model.eval(): no dropout; BatchNorm with that run's own running
+   * statistics (mean 0, var 1 before the first step); LayerNorm per sample. Before any step
+   * both runs are the initial parameters. A prediction is what the loss reads (`prediction`):
+   * 'softmax' class probabilities (cross_entropy), 'sigmoid' the probability of a 1 per output
+   * (bce; one output: the probability of class 1), 'values' the raw outputs (mse, l1).
+   *
+   * Options: `size` (cells per side of the grid, 1..512, default 48), `maxPoints` (samples
+   * shown: default 1000 for a grid, 256 for a fit; evenly spaced over the data's order).
+   *
+   * Every picture: {kind, step (optimizer steps done), outputs (values per prediction),
+   * prediction, classes (of class-index data; 0 for real-valued targets)}, then
+   *
+   * - data with 2 input features, `kind: 'grid'`: `size`, `bounds: [x0, x1, y0, y1]` (the
+   *   training inputs' box, each side padded by 10% of its width), `ref`, `acc`:
+   *   Float32Array(size·size·outputs), cell (r, c) at ((r·size + c)·outputs): the prediction at
+   *   the cell's centre x = x0 + (c + ½)(x1 − x0)/size, y = y0 + (r + ½)(y1 − y0)/size, row 0
+   *   at y0 (the bottom); `points: {samples: Int32Array(n), x, y: Float32Array(n), label:
+   *   Int32Array(n) (class data) or null, target: Float32Array(n) (output 0's target, real
+   *   targets) or null}`.
+   * - any other data, `kind: 'fit'`: n samples, `samples: Int32Array(n)` (dataset indices),
+   *   `targets`, `ref`, `acc`: Float32Array(n), the value to plot per sample against its
+   *   target: class data: the prediction for the true class (its probability; a single logit:
+   *   p for class 1, 1 − p for class 0; the raw output under mse/l1) against 1; real targets:
+   *   output 0 against its target. `refOutputs`, `accOutputs`: Float32Array(n·outputs), every
+   *   prediction. Class data: `label`, `refClass`, `accClass`: Int32Array(n), the true and the
+   *   predicted class (the largest output; a single logit: p >= 0.5); else null. One input
+   *   feature: `input: Float32Array(n)` (each sample's input) and `curve: {size, bounds: [x0,
+   *   x1], x: Float32Array(size), ref, acc: Float32Array(size·outputs)}`, both runs along the
+   *   padded range of the inputs at the cells' centres; else both null.
+   *
+   * Plain typed arrays (structured-cloneable: it crosses postMessage as it is). Cost: a forward
+   * pass per run over size² rows (grid) or n rows (fit), roughly rows / (8·m·k) of a step: a 48×48
+   * grid of the default moons model takes ~1 ms (SIMD; ~15 steps of its 32 samples), digits'
+   * 256 samples ~0.3 ms. The worker protocol draws one at most every 150 ms.
+   */
+  picture({ size = 48, maxPoints } = {}) {
+    this.#live();
+    if (!Number.isInteger(size)) throw new AccumLabError(`picture: size must be an integer, got ${size}`, 'type', 'size');
+    if (maxPoints !== undefined && !(Number.isInteger(maxPoints) && maxPoints >= 1))
+      throw new AccumLabError(`picture: maxPoints must be an integer >= 1, got ${maxPoints}`, 'range', 'maxPoints');
+    const x = this.#x, e = this.#e;
+    const facts = this.#facts ??= {
+      IN: x.al_experiment_inputs(e), outputs: x.al_experiment_outputs(e), classes: x.al_experiment_classes(e),
+      prediction: ['softmax', 'sigmoid', 'values'][x.al_experiment_prediction_kind(e)],
+    };
+    const head = { step: this.#steps.length, outputs: facts.outputs, prediction: facts.prediction, classes: facts.classes };
+    if (facts.IN === 2) {
+      const { ref, acc, bounds } = this.#grid(size, facts.outputs);
+      const pts = this.#points(facts, maxPoints ?? 1000);
+      return {
+        kind: 'grid', ...head, size, bounds, ref, acc,
+        points: { samples: pts.samples, x: pts.column(0), y: pts.column(1), label: pts.label, target: pts.target },
+      };
+    }
+    const pts = this.#points(facts, maxPoints ?? 256);
+    const n = pts.samples.length, OUT = facts.outputs;
+    const [refOutputs, accOutputs] = [0, 1].map((which) => this.#predict(which, pts.rows, n, OUT));
+    const targets = new Float32Array(n), ref = new Float32Array(n), acc = new Float32Array(n);
+    let refClass = null, accClass = null;
+    if (facts.classes > 0) {
+      const single = facts.prediction === 'sigmoid' && OUT === 1;
+      const ofTrue = (p, i) => single ? (pts.label[i] === 1 ? p[i] : 1 - p[i]) : p[i * OUT + pts.label[i]];
+      const classOf = (p, i) => {
+        if (single) return p[i] >= 0.5 ? 1 : 0;
+        let best = 0;
+        for (let o = 1; o < OUT; o++) if (p[i * OUT + o] > p[i * OUT + best]) best = o;
+        return best;
+      };
+      refClass = new Int32Array(n);
+      accClass = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        targets[i] = 1;
+        ref[i] = ofTrue(refOutputs, i);
+        acc[i] = ofTrue(accOutputs, i);
+        refClass[i] = classOf(refOutputs, i);
+        accClass[i] = classOf(accOutputs, i);
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        targets[i] = pts.target[i];
+        ref[i] = refOutputs[i * OUT];
+        acc[i] = accOutputs[i * OUT];
+      }
+    }
+    let curve = null;
+    if (facts.IN === 1) {
+      const g = this.#grid(size, OUT);
+      const [x0, x1] = g.bounds, w = (x1 - x0) / size;
+      curve = { size, bounds: [x0, x1], x: Float32Array.from({ length: size }, (_, c) => x0 + (c + 0.5) * w), ref: g.ref, acc: g.acc };
+    }
+    return {
+      kind: 'fit', ...head, n, samples: pts.samples, targets, ref, acc, refOutputs, accOutputs,
+      label: pts.label, refClass, accClass, input: facts.IN === 1 ? pts.column(0) : null, curve,
+    };
+  }
+
+  #facts = null;
+  #pictureData = null; // data(), read once: the data never changes
+  #pictureSamples = null; // the last #points
+
+  /**
+   * Up to `max` samples evenly spaced over the data: their indices, labels (class data) or
+   * output 0's targets, input rows (n, IN) and columns (fresh copies). The same for every step.
+   */
+  #points(facts, max) {
+    const p = this.#pictureSamples?.max === max ? this.#pictureSamples : (this.#pictureSamples = this.#samplesOf(facts, max));
+    // each picture gets its own arrays: a caller may keep or transfer them
+    return {
+      samples: p.samples.slice(), label: p.label?.slice() ?? null, target: p.target?.slice() ?? null, rows: p.rows,
+      column: (d) => p.columns[d].slice(),
+    };
+  }
+
+  #samplesOf(facts, max) {
+    const data = this.#pictureData ??= this.data();
+    const N = data.N, n = Math.min(N, max), T = data.T, IN = data.IN;
+    const samples = Int32Array.from({ length: n }, (_, i) => Math.floor((i * N) / n));
+    let label = null, target = null;
+    if (facts.classes > 0) {
+      // class indices (T = 1), or one-hot rows over the outputs
+      label = samples.map((s) => {
+        if (T === 1) return data.targets[s];
+        let best = 0;
+        for (let t = 1; t < T; t++) if (data.targets[s * T + t] > data.targets[s * T + best]) best = t;
+        return best;
+      });
+    } else {
+      target = Float32Array.from(samples, (s) => data.targets[s * T]);
+    }
+    const rows = new Float32Array(n * IN);
+    samples.forEach((s, i) => rows.set(data.inputs.subarray(s * IN, (s + 1) * IN), i * IN));
+    const columns = Array.from({ length: Math.min(IN, 2) }, (_, d) => Float32Array.from(samples, (s) => data.inputs[s * IN + d]));
+    return { max, samples, label, target, rows, columns };
+  }
+
+  /** Run `which`'s predictions (rows, outputs) for the rows (rows, IN), copied out. */
+  #predict(which, rows, n, outputs) {
+    const x = this.#x, inPtr = this.#malloc(4 * rows.length || 4);
+    try {
+      const outPtr = this.#malloc(4 * n * outputs || 4);
+      try {
+        new Float32Array(x.memory.buffer, inPtr, rows.length).set(rows);
+        if (x.al_experiment_predict(this.#e, which, inPtr, n, outPtr, this.#err) !== AL_OK) throw this.#error();
+        return new Float32Array(x.memory.buffer, outPtr, n * outputs).slice();
+      } finally {
+        x.free(outPtr);
+      }
+    } finally {
+      x.free(inPtr);
+    }
+  }
+
+  /** Both runs over the core's grid: {ref, acc, bounds} (the bounds as numbers, [x0, x1] for one feature). */
+  #grid(size, outputs) {
+    const x = this.#x, cells = this.#x.al_experiment_inputs(this.#e) === 2 ? size * size : size;
+    const bounds = this.#malloc(16);
+    try {
+      const out = this.#malloc(4 * cells * outputs || 4);
+      try {
+        const [ref, acc] = [0, 1].map((which) => {
+          if (x.al_experiment_picture_grid(this.#e, which, size, bounds, out, this.#err) !== AL_OK) throw this.#error();
+          return new Float32Array(x.memory.buffer, out, cells * outputs).slice();
+        });
+        return { ref, acc, bounds: Array.from(new Float32Array(x.memory.buffer, bounds, 4)) };
+      } finally {
+        x.free(out);
+      }
+    } finally {
+      x.free(bounds);
+    }
+  }
+
   /** Releases the experiment's WebAssembly memory. Safe to call twice. */
   free() {
     if (!this.#e) return;

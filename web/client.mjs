@@ -1,5 +1,6 @@
 // web/client.mjs — the page's side of the worker protocol (see protocol.mjs).
-// request() returns a promise per request; step records go to the onStep callback.
+// request() returns a promise per request; step records go to the onStep callback, pictures
+// of both models to onPicture.
 
 /** Error thrown for an {id, error} answer: keeps the engine's code and field. */
 export class EngineError extends Error {
@@ -14,9 +15,11 @@ export class EngineError extends Error {
 /**
  * Wraps a Worker (or anything with postMessage / addEventListener('message')).
  *   onStep(record, id): called for every {type: 'step'} progress message
+ *   onPicture(picture, id): called for every {type: 'picture', step, picture} message of a
+ *     run request asked for pictures (run(maxSteps, {picture: {size, everyMs}}))
  *   onCrash(error): the worker failed outside any request (script error)
  */
-export function createClient(worker, { onStep = () => {}, onCrash = () => {} } = {}) {
+export function createClient(worker, { onStep = () => {}, onPicture = () => {}, onCrash = () => {} } = {}) {
   let nextId = 1;
   const pending = new Map();
 
@@ -24,6 +27,10 @@ export function createClient(worker, { onStep = () => {}, onCrash = () => {} } =
     const msg = event.data;
     if (msg && msg.type === 'step') {
       onStep(msg.record, msg.id);
+      return;
+    }
+    if (msg && msg.type === 'picture') {
+      onPicture(msg.picture, msg.id);
       return;
     }
     const p = pending.get(msg?.id);
@@ -53,7 +60,12 @@ export function createClient(worker, { onStep = () => {}, onCrash = () => {} } =
   return {
     init: (simd) => request('init', { simd }),
     start: (config) => request('start', { config }),
-    run: (maxSteps) => request('run', maxSteps === undefined ? {} : { maxSteps }),
+    /** options.picture: {size, everyMs}: pictures of both models while it trains (onPicture) */
+    run: (maxSteps, { picture } = {}) => request('run', {
+      ...(maxSteps === undefined ? {} : { maxSteps }), ...(picture ? { picture } : {}),
+    }),
+    /** A picture of both models at the current step (run.picture({size})) */
+    picture: (size) => request('picture', size === undefined ? {} : { size }),
     stop: () => request('stop'),
     free: () => request('free'),
     causes: (config) => request('causes', { config }),

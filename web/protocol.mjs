@@ -3,14 +3,22 @@
 // A browser Worker (web/worker.mjs) and Node's worker_threads (tests) both load this.
 // Requests are {id, type, ...}; every request gets exactly one answer, {id, result} or
 // {id, error: {name, message, code, field}}. While a run request trains, the handler
-// also posts progress messages {type: 'step', id, record}, one per optimizer step.
+// also posts progress messages {type: 'step', id, record}, one per optimizer step, and, if
+// asked, pictures of both models {type: 'picture', id, step, picture} (run.picture()).
 //
 //   {type: 'init', simd}          → {simd, simdSupported, forced}
 //                                   load the engine (simd: true | false | undefined = detect)
 //   {type: 'start', config}       → {paramCount, totalSteps}   new experiment (frees the old)
-//   {type: 'run', maxSteps}       → {done, stopped, step, result}
+//   {type: 'run', maxSteps, picture} → {done, stopped, step, result}
 //                                   train up to maxSteps more steps (all if absent), posting
-//                                   each record; `result` is run.result() at the end
+//                                   each record; `result` is run.result() at the end.
+//                                   picture: {size, everyMs} (optional): also post a picture
+//                                   message at most every everyMs (default 150; more rarely when
+//                                   a picture is slow: at most a quarter of the time goes to
+//                                   them), and once after the request's last step unless one
+//                                   of that step was posted (so the final state is drawn)
+//   {type: 'picture', size}       → picture             both models at the current step
+//                                   (before any step: the initial parameters, both runs equal)
 //   {type: 'stop'}                → {stopped: boolean}  ends the current run request after
 //                                   its current step, and cancels queued run requests with a
 //                                   smaller id (ids grow: the client counts them up)
@@ -23,6 +31,18 @@
 // loop, so a 'stop' message is seen between steps and the worker never blocks for long.
 
 const SLICE_MS = 12;
+export const PICTURE_EVERY_MS = 150;
+
+/** The run request's picture option, checked: {size, everyMs} or null. */
+function pictureOption(picture) {
+  if (picture === undefined || picture === null || picture === false) return null;
+  const fail = (message, code, field) => { throw Object.assign(new Error(message), { code, field }); };
+  if (typeof picture !== 'object' || Array.isArray(picture)) fail(`picture must be an object {size, everyMs}, got ${typeof picture}`, 'type', 'picture');
+  const { size, everyMs = PICTURE_EVERY_MS } = picture;
+  if (size !== undefined && !Number.isInteger(size)) fail(`picture.size must be an integer, got ${size}`, 'type', 'picture.size');
+  if (typeof everyMs !== 'number' || !(everyMs >= 0)) fail(`picture.everyMs must be a number >= 0, got ${everyMs}`, 'range', 'picture.everyMs');
+  return { size, everyMs };
+}
 
 /** Plain-object copy of an error for postMessage. */
 export function serializeError(e) {
@@ -88,10 +108,23 @@ export function createProtocol({ loadEngine, post }) {
     async run(msg) {
       const r = requireRun();
       const limit = msg.maxSteps ?? Infinity;
+      const pictures = pictureOption(msg.picture);
       const me = { id: msg.id, stopRequested: msg.id < stopBefore };
       active = me;
       let done = false;
       let count = 0;
+      // Pictures: at most every everyMs, and never more than a quarter of the time (a picture
+      // of a big model can cost more than a step)
+      let nextPicture = -Infinity;
+      let pictured = -1; // the step of the last picture posted by this request
+      const postPicture = () => {
+        const t0 = Date.now();
+        const picture = r.picture(pictures.size === undefined ? {} : { size: pictures.size });
+        const now = Date.now();
+        nextPicture = now + Math.max(pictures.everyMs, 3 * (now - t0));
+        pictured = step;
+        post({ type: 'picture', id: msg.id, step, picture });
+      };
       try {
         let sliceStart = Date.now();
         while (count < limit && !me.stopRequested) {
@@ -103,16 +136,21 @@ export function createProtocol({ loadEngine, post }) {
           step += 1;
           count += 1;
           post({ type: 'step', id: msg.id, record });
+          if (pictures && Date.now() >= nextPicture) postPicture();
           if (Date.now() - sliceStart >= SLICE_MS) {
             await yieldToEventLoop();
             sliceStart = Date.now();
           }
         }
         if (!done && step >= r.totalSteps) done = true;
+        if (pictures && pictured !== step) postPicture();
         return { done, stopped: me.stopRequested, step, result: r.result() };
       } finally {
         if (active === me) active = null;
       }
+    },
+    picture({ size }) {
+      return requireRun().picture(size === undefined || size === null ? {} : { size });
     },
     free() {
       freeRun();

@@ -1,6 +1,6 @@
 // web/supervisor.mjs — keeps the page's engine worker alive.
 //
-// Wraps createClient (client.mjs) with the same methods (init, start, run, stop, free) and
+// Wraps createClient (client.mjs) with the same methods (init, start, run, picture, stop, free) and
 // recreates the worker when it crashes, so the next request works:
 //   - a wasm trap inside a request (the answer is an error named RuntimeError: the engine's
 //     memory may be inconsistent after it, so the instance is not trusted again);
@@ -29,10 +29,11 @@ export function isTrap(error) {
 
 /**
  * createWorker: () => Worker (web/engine-host.mjs createEngineWorker)
- * onStep(record, id), onCrash(error): as in createClient; see above for onCrash.
+ * onStep(record, id), onPicture(picture, id), onCrash(error): as in createClient; see above
+ * for onCrash.
  */
 export function createSupervisor({
-  createWorker, onStep = () => {}, onCrash = () => {},
+  createWorker, onStep = () => {}, onPicture = () => {}, onCrash = () => {},
   watchdogMs = WATCHDOG_MS, stopGraceMs = STOP_GRACE_MS, locks = globalThis.navigator?.locks,
 }) {
   let worker = null;
@@ -59,6 +60,7 @@ export function createSupervisor({
     worker.addEventListener('message', () => { if (gen === generation) lastHeard = Date.now(); });
     client = createClient(worker, {
       onStep(record, id) { if (gen === generation) onStep(record, id); },
+      onPicture(picture, id) { if (gen === generation) onPicture(picture, id); },
       onCrash(error) { if (gen === generation) crash(error.message || 'the worker failed'); },
     });
   }
@@ -173,7 +175,8 @@ export function createSupervisor({
       return p;
     },
     start: (config) => track(() => client.start(config)),
-    run: (maxSteps) => track(() => client.run(maxSteps)),
+    run: (maxSteps, options) => track(() => client.run(maxSteps, options)),
+    picture: (size) => track(() => client.picture(size)),
     free: () => track(() => client.free()),
     causes: (config) => track(() => client.causes(config)),
     torchScript: (config, title) => track(() => client.torchScript(config, title)),

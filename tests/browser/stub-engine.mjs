@@ -3,8 +3,12 @@
 //   ms          busy-wait this long in every step (a slow engine)
 //   onStep(t)   called before step t; throw from it to simulate a trap
 //   inits       an array: each createLab's `simd` argument is pushed to it
+//   pictureMs   busy-wait this long in every picture() (a slow picture)
+//   pictures    an array: the step of every picture() taken is pushed to it
+// A run's picture({size = 48}) is a grid picture of its step, the shape of run.picture()'s
+// (two runs of zeros, one output); a size that is not an integer is refused.
 // A config with `bad: true` is refused the way the engine refuses one (AccumLabError).
-export function stubEngine({ ms = 0, onStep, inits } = {}) {
+export function stubEngine({ ms = 0, onStep, inits, pictureMs = 0, pictures } = {}) {
   return {
     simdSupported: () => true,
     async createLab({ simd } = {}) {
@@ -25,6 +29,17 @@ export function stubEngine({ ms = 0, onStep, inits } = {}) {
               while (Date.now() < end) { /* work */ }
               t += 1;
               return { step: t };
+            },
+            picture({ size = 48 } = {}) {
+              if (!Number.isInteger(size) || size < 1) throw Object.assign(new Error(`size must be 1..512, got ${size}`), { name: 'AccumLabError', code: 'range', field: 'size' });
+              pictures?.push(t);
+              const end = Date.now() + pictureMs;
+              while (Date.now() < end) { /* work */ }
+              const cells = new Float32Array(size * size);
+              return {
+                kind: 'grid', step: t, outputs: 1, prediction: 'sigmoid', classes: 2, size, bounds: [-1, 1, -1, 1],
+                ref: cells, acc: cells.slice(), points: { samples: new Int32Array(0), x: new Float32Array(0), y: new Float32Array(0), label: new Int32Array(0), target: null },
+              };
             },
             result: () => ({ steps: t, verdict: { grads: 'bitwise', params: 'bitwise', causes: [], text: 'same' } }),
             free() {},

@@ -33,6 +33,7 @@ function setup(hooks = {}, opts = {}) {
   let made = 0;
   const crashes = [];
   const steps = [];
+  const pictures = [];
   const sup = createSupervisor({
     createWorker: () => {
       const w = fakeWorker(hooks);
@@ -41,11 +42,29 @@ function setup(hooks = {}, opts = {}) {
       return w;
     },
     onStep: (record) => steps.push(record.step),
+    onPicture: (picture, id) => pictures.push({ step: picture.step, id }),
     onCrash: (e) => crashes.push(e),
     ...opts,
   });
-  return { sup, workers, crashes, steps };
+  return { sup, workers, crashes, steps, pictures };
 }
+
+test('pictures of a run reach onPicture with the run\'s id; picture() answers the current step', async () => {
+  const { sup, workers, pictures } = setup();
+  await sup.init();
+  await sup.start({ steps: 4 });
+  assert.equal((await sup.picture(8)).step, 0);
+  const run = sup.run(undefined, { picture: { size: 8, everyMs: 0 } });
+  const res = await run;
+  assert.equal(res.step, 4);
+  assert.deepEqual(pictures, [1, 2, 3, 4].map((step) => ({ step, id: run.id })));
+  assert.equal((await sup.picture(8)).size, 8);
+  // after a crash, the old worker's pictures are not passed on
+  workers[0].fail('boom');
+  await sup.start({ steps: 2 });
+  await sup.run(2);
+  assert.equal(pictures.length, 4, 'a run without the option posts none');
+});
 
 test('a wasm trap mid-run rejects the run with a crash error, recreates the worker, and the next run works', async () => {
   let trapAt = 3;

@@ -1,6 +1,5 @@
 // Browser tests of the teaching parts: every preset chosen through the page shows the verdict
-// its `expect` promises and its story; the "Check my training loop" panel predicts the causes
-// the engine then names when its loop runs. Screenshots: test-artifacts/preset-ID.png, checker.png.
+// its `expect` promises and its story. Screenshots: test-artifacts/preset-ID.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { PRESETS } from '../../wasm/presets.mjs';
@@ -51,56 +50,5 @@ for (const preset of PRESETS) {
   });
 }
 
-test('check my training loop: the predicted causes are the ones the run names', async () => {
-  await page.locator('#checker-box').evaluate((d) => { d.open = true; });
-  // The default loop: an unscaled mean.
-  assert.deepEqual(await page.$$eval('#checker-out .checker-cause', (li) => li.map((x) => x.dataset.cause)), ['mean_unscaled']);
-  // Divided by k, with stream dropout and clipping inside the micro-batch loop.
-  await page.selectOption('#chk-scaling', 'k');
-  assert.equal(await page.getAttribute('#checker-out', 'data-equivalent'), 'yes');
-  await page.selectOption('#chk-dropout', 'stream');
-  await page.selectOption('#chk-clipping', 'per_micro');
-  const predicted = await page.$$eval('#checker-out .checker-cause', (li) => li.map((x) => x.dataset.cause));
-  assert.deepEqual(predicted, ['dropout_stream', 'clip_per_micro_batch']);
-  assert.match(await page.textContent('#checker-out .checker-head'), /Not equivalent.*2 causes/);
-  await screenshot(page, 'checker');
-  await andWaitForRun(() => page.click('#checker-run'));
-  const p = await readPanel(page);
-  assert.deepEqual(p.causes, predicted, p.text);
-  assert.equal(p.grads, 'different');
-  // The controls now describe that loop.
-  assert.equal(await page.inputValue('#c-correction'), 'scale_loss');
-  assert.equal(await page.inputValue('#c-rng'), 'stream');
-  assert.equal(await page.inputValue('#c-clipAt'), 'per_micro_batch');
-  // A loop the panel calls equivalent runs as equal.
-  await page.selectOption('#chk-dropout', 'keyed');
-  await page.selectOption('#chk-clipping', 'after');
-  assert.equal(await page.getAttribute('#checker-out', 'data-equivalent'), 'yes');
-  await andWaitForRun(() => page.click('#checker-run'));
-  const q = await readPanel(page);
-  assert.ok(['bitwise', 'rounding'].includes(q.grads) && ['bitwise', 'rounding'].includes(q.params), q.text);
-  await screenshot(page, 'checker-equal');
-  assert.deepEqual(problems, [], 'no console errors');
-});
-
-test('check my training loop at phone width (360 px): open, every cause listed, nothing wider than the screen', async () => {
-  const phone = await lab.newPage({ width: 360, height: 800 });
-  try {
-    await phone.page.goto(lab.url);
-    await waitForVerdict(phone.page);
-    await phone.page.locator('#checker-box').evaluate((d) => { d.open = true; });
-    for (const [key, value] of [['dropout', 'stream'], ['norm', 'batchnorm'], ['scheduler', 'per_micro'], ['optimizer', 'adamw'], ['scaling', 'lr']]) {
-      await phone.page.selectOption(`#chk-${key}`, value);
-    }
-    const causes = await phone.page.$$eval('#checker-out .checker-cause', (li) => li.map((x) => x.dataset.cause));
-    assert.deepEqual(causes, ['scale_lr', 'scale_lr_weight_decay', 'scale_lr_adam', 'dropout_stream', 'batchnorm', 'scheduler_per_micro_batch']);
-    const wide = await phone.page.evaluate(() => [...document.querySelectorAll('#checker-box *')]
-      .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5).map((e) => e.id || e.className || e.tagName));
-    assert.deepEqual(wide, [], 'nothing in the panel sticks out');
-    assert.ok(await phone.page.evaluate(() => document.documentElement.scrollWidth <= 360));
-    await phone.page.locator('#checker-box').screenshot({ path: `${ARTIFACTS}/checker-phone.png` });
-    assert.deepEqual(phone.problems, []);
-  } finally {
-    await phone.context.close();
-  }
-});
+// "Check my training loop" has its own tests: tests/browser/checker.test.mjs (the page) and
+// tests/node/checker.test.mjs (every combination against the engine, the corrected code in PyTorch).

@@ -59,12 +59,16 @@ function fieldFor(s) {
 
 /**
  * Builds the form inside `form`.
- *   onChange(key, value): a control was committed with a valid value
+ *   onChange(key, value): a control was committed with a valid value — at once for
+ *     selects and checkboxes, TYPING_MS after the last keystroke in a number field (and on
+ *     Enter or leaving it); text that is not valid yet is only reported on commit
  *   onInvalid(key, text, reason): a control holds text that is not allowed
  *   include(key): whether to build this setting's control at all (?hide=, compact mode);
  *     the others are left out of the page, and calls naming them do nothing
  * Returns the controller described below.
  */
+export const TYPING_MS = 300;
+
 export function createControls(form, { onChange, onInvalid, include = () => true }) {
   const fields = new Map(); // key → {field, control, error, section}
 
@@ -105,6 +109,18 @@ export function createControls(form, { onChange, onInvalid, include = () => true
       if (r.ok) onChange(key, r.value);
       else onInvalid(key, text, r.reason);
     });
+    if (control.tagName === 'INPUT' && s.type !== 'bool') {
+      let typing = 0;
+      control.addEventListener('input', () => {
+        clearTimeout(typing);
+        typing = setTimeout(() => {
+          if (control.validity?.badInput) return;
+          const r = parseValue(s, readText(s, control));
+          if (r.ok) onChange(key, r.value);
+        }, TYPING_MS);
+      });
+      control.addEventListener('change', () => clearTimeout(typing));
+    }
   }
   // Enter in a text field commits it (change fires); the form itself never submits.
   form.addEventListener('submit', (e) => e.preventDefault());

@@ -1,8 +1,9 @@
-// web/main.mjs — wires the page: URL ⇄ state ⇄ controls, state → config → worker,
-// step records → charts and equality panel, result → verdict. All mutable state lives in
-// the closure of startApp(); the modules it uses keep theirs in their own closures.
+// web/main.mjs — wires the page: URL ⇄ state ⇄ controls, state → config → the run state
+// machine (run-controller.mjs) → worker; step records → charts, the model pictures and the
+// step table; the result → the verdict. Every action acts at once (only typing in a number
+// field waits, controls.mjs); the new results replace the old ones in one frame.
 import {
-  configFromState, defaultState, settingForField, stateFromConfig, stateFromURL, urlFromState,
+  configFromState, defaultState, sameValue, settingFor, settingForField, stateFromConfig, stateFromURL, urlFromState,
 } from './state.mjs';
 import { PRESETS } from '../wasm/presets.mjs';
 import { describeRuns } from './run-words.mjs';
@@ -17,8 +18,19 @@ import { createCopyLink, createExports } from './share.mjs';
 import { short, summarizeURLProblems } from './url-problems.mjs';
 import { createPresetList, presetState } from './preset-list.mjs';
 import { createEmbedDialog } from './embed-dialog.mjs';
+import { createRunController } from './run-controller.mjs';
+import { createPicture } from './model-picture.mjs';
 
-const DEBOUNCE_MS = 350;
+// A new run's results replace the old ones in one frame when it ends within HOLD_MS (most
+// runs take 4-45 ms); a longer run shows its progress after HOLD_MS.
+const HOLD_MS = 120;
+const PICTURE = { size: 40, everyMs: 150 };
+
+const STATUS = {
+  loading: 'Loading the engine…',
+  idle: 'Ready.',
+  stale: 'Settings changed: press Run for their results.',
+};
 
 function startApp() {
   const $ = (id) => document.getElementById(id);
@@ -28,8 +40,8 @@ function startApp() {
     progress: $('progress'), status: $('status'), auto: $('auto'), engineNote: $('engine-note'),
     runError: $('run-error'), panel: $('panel'), charts: $('charts'), configJson: $('config-json'),
     story: $('story'), storyTitle: $('story-title'), storySee: $('story-see'), storyWhy: $('story-why'),
-    storyFix: $('story-fix'), storyCode: $('story-code'),
-    share: $('share'), fullLab: $('full-lab'),
+    storyFix: $('story-fix'), storyCode: $('story-code'), picture: $('picture'),
+    share: $('share'), fullLab: $('full-lab'), summary: $('verdict-summary'), announce: $('announce'),
   };
 
   // ?simd=0 forces the scalar build, ?simd=1 the SIMD one; it stays in the URL.
@@ -43,45 +55,98 @@ function startApp() {
   document.documentElement.classList.toggle('embed', embedding.embed);
 
   let { state, rejected } = stateFromURL(location.search, presetId ? presetState(presetId) : defaultState());
-  let lastRun = null; // {config, result, presetId} of the results on screen, for the exports
-  let phase = 'loading'; // loading | failed | idle | running | paused | done
-  let generation = 0; // bumped by every Run / Step / Reset / restart: older actions give up
-  let chain = Promise.resolve(); // actions run one after another
-  let activeRunId = null; // id of the worker request whose step records we show
-  let experimentKey = null; // config (JSON) of the experiment in the worker
-  let shownKey = null; // config (JSON) of the results on screen
-  let totalSteps = 0;
-  let debounce = 0;
+  const linkState = { state, presetId }; // Reset returns to the settings of the link
+  let lastRun = null; // {config, result, presetId, …} of the results on screen, for the exports
   let engineErrorKey = null; // the control showing the engine's last error
   let queued = []; // step records not drawn yet
   let frame = 0;
+  let hold = null; // {timer}: a new run's results wait for its end (HOLD_MS) before they are drawn
+  let pendingPicture = null;
+  let runK = state.k;
 
   // The worker is recreated after a crash (supervisor.mjs); the experiment dies with it.
   const client = createSupervisor({
     createWorker: createEngineWorker,
-    onStep(record, id) {
-      if (id !== activeRunId) return;
-      queued.push(record);
-      if (!frame) frame = requestAnimationFrame(drawQueued);
-    },
+    onStep: (record, id) => controller.onStep(record, id),
+    onPicture: (picture, id) => controller.onPicture(picture, id),
     onCrash(error) {
-      experimentKey = null;
-      if (error.code === 'stopped') return; // a Stop inside a long step: the run's own catch says so
-      if (error.code === 'restart-failed') {
-        setPhase('failed', `${error.message}. Reload the page.`);
-        return;
-      }
+      controller.onCrash(error);
+      if (error.code === 'stopped' || error.code === 'restart-failed') return; // the run's own catch, or showPhase, says so
       dom.runError.hidden = false;
-      dom.runError.textContent = `${error.message}. ${shownKey ? 'The results below are from before the crash.' : ''}`;
-      if (phase === 'paused') setPhase('done', 'The engine was restarted: Run starts again from step 0.');
+      dom.runError.textContent = `${error.message}. ${controller.shown ? 'The results below are from before the crash.' : ''}`;
     },
   });
+  const controller = createRunController({
+    client,
+    runOptions: { picture: PICTURE },
+    canRun: () => controls.invalidKeys().length === 0,
+    view: {
+      phase: showPhase,
+      started: ({ config, totalSteps }) => {
+        runK = config.accumSteps ?? state.k;
+        queued = [];
+        pendingPicture = null;
+        dom.progress.max = totalSteps;
+        dom.progress.value = 0;
+        lastRun = null;
+        exportButtons.update();
+        clearEngineError();
+        // Keep the old results until this run ends or HOLD_MS passes: then replace at once.
+        clearTimeout(hold?.timer);
+        hold = { timer: setTimeout(releaseHold, HOLD_MS), config };
+      },
+      record: (r) => {
+        queued.push(r);
+        if (!hold && !frame) frame = requestAnimationFrame(drawQueued);
+      },
+      finished: ({ config, result, done, step }) => {
+        if (hold) releaseHold();
+        flushQueued();
+        dom.progress.value = step;
+        const h = panel.showVerdict(result.verdict, runK);
+        const ran = describeRuns(stateFromConfig(config).state);
+        lastRun = {
+          config, result, presetId, subtitle: `Reference: ${ran.reference}; accumulated: ${ran.accumulated}`,
+          title: PRESETS.find((p) => p.id === presetId)?.title ?? '',
+        };
+        exportButtons.update();
+        showSummary(h.text, h.tone);
+        dom.announce.textContent = `${done ? '' : `Paused at step ${step}. `}${h.text}.`;
+      },
+      refused: (e) => {
+        if (hold) releaseHold();
+        showEngineError(e);
+      },
+      failed: (e, { step }) => {
+        if (hold) releaseHold();
+        flushQueued();
+        if (e.code === 'stopped') {
+          panel.showNone(step ? `Stopped during step ${step + 1}: the ${step} finished steps are shown; no verdict for a run cut short.`
+            : 'Stopped during step 1, before any step finished: no verdict.', `Stopped at step ${step}`);
+          return;
+        }
+        panel.showNone('No verdict for this run: it ended at the step shown.', `Stopped at step ${step} by an error`);
+        dom.runError.hidden = false;
+        if (e.code !== 'crash') dom.runError.textContent = `Stopped: ${e.message}`; // onCrash said it
+      },
+      picture: (p) => {
+        pendingPicture = p;
+        if (!hold && !frame) frame = requestAnimationFrame(drawQueued);
+      },
+      invalid: () => {
+        const bad = controls.invalidKeys();
+        if (bad.length) controls.focus(bad[0]);
+      },
+    },
+  });
+
 
   const shown = new Set(visibleKeys(embedding));
   const controls = createControls(dom.form, {
     include: (key) => shown.has(key),
     onChange(key, value) {
       controls.clearError(key);
+      if (sameValue(state[key], value)) return;
       state = { ...state, [key]: value };
       settingsChanged(true);
     },
@@ -90,16 +155,23 @@ function startApp() {
       dom.status.textContent = 'A setting is not valid: see the message under it.';
     },
   });
-  const charts = createCharts(dom.charts);
+  const charts = createCharts(dom.charts, { onCursor: (step) => panel.hover(step) });
+  const picture = createPicture(dom.picture);
   createCopyLink(dom.share);
   if (!embedding.embed) createEmbedDialog(dom.share, { currentSearch: () => location.search });
   const exportButtons = createExports(dom.share, {
     charts, current: () => lastRun, torchScript: (config, title) => client.torchScript(config, title),
   });
   const panel = createPanel(dom.panel, {
-    onFix(set) {
+    onFix(set, label) {
+      // A Try in compact mode may change a setting this page does not show: say so.
+      const hidden = Object.keys(set).filter((key) => !shown.has(key));
       applyState({ ...state, ...set });
+      panel.setNote(hidden.length
+        ? `“${label}” changed ${hidden.map((key) => `${settingFor(key)?.label ?? key} (not shown here)`).join(', ')}.`
+        : null);
     },
+    onStepShown: (step) => charts.setCursor?.(step),
   });
 
   // --- presets: the engine's curated experiments (wasm/presets.mjs), grouped, right after
@@ -122,10 +194,6 @@ function startApp() {
       applyState(next);
     },
   });
-  /** Marks the preset the settings match, and shows its story (what, why, fix). */
-  function renderStory() {
-    presetList.render(state);
-  }
 
   let engineReady;
   const engineLoaded = new Promise((resolve) => { engineReady = resolve; });
@@ -133,14 +201,33 @@ function startApp() {
   createChecker($('checker'), {
     causesOf: async (config) => { await engineLoaded; return (await client.causes(config)).ids; },
     onRun(config) {
+      presetId = null;
       applyState(stateFromConfig(config).state);
-      $('results').scrollIntoView({ block: 'start' });
+      $('verdict').scrollIntoView({ block: 'start' });
     },
   });
 
   // --- drawing
+  /** The held results of the previous run give way to the new run's, at once. */
+  function releaseHold() {
+    clearTimeout(hold?.timer);
+    hold = null;
+    charts.setContext?.({ k: runK, clipNorm: configFromState(state).clipGradNorm });
+    charts.reset();
+    panel.clear();
+    panel.setStale(null);
+    presetList.render(state); // the story changes with the results it tells
+    document.documentElement.classList.add('has-results');
+    if (controller.phase === 'running') panel.showRunning(0, dom.progress.max);
+    drawQueued();
+  }
   function drawQueued() {
+    if (frame) cancelAnimationFrame(frame);
     frame = 0;
+    if (pendingPicture) {
+      picture.update(pendingPicture);
+      pendingPicture = null;
+    }
     if (!queued.length) return;
     const batch = queued;
     queued = [];
@@ -148,28 +235,53 @@ function startApp() {
     charts.flush();
     panel.addRecords(batch);
     const last = batch[batch.length - 1].step;
-    dom.progress.max = totalSteps;
     dom.progress.value = last;
-    if (phase === 'running') {
-      dom.status.textContent = `Running: step ${last} of ${totalSteps}`;
-      panel.showRunning(last, totalSteps);
+    if (controller.phase === 'running') {
+      dom.status.textContent = `Running: step ${last} of ${dom.progress.max}`;
+      panel.showRunning(last, dom.progress.max);
     }
   }
   function flushQueued() {
-    if (frame) cancelAnimationFrame(frame);
-    drawQueued();
+    if (!hold) drawQueued();
   }
 
-  function setPhase(p, message) {
-    phase = p;
-    const running = p === 'running';
-    const ready = p !== 'loading' && p !== 'failed';
+  function showPhase(phase, { step, totalSteps, reason }) {
+    const running = phase === 'running' || phase === 'stopping';
+    const ready = phase !== 'loading' && phase !== 'failed';
     dom.run.disabled = !ready || running;
     dom.step.disabled = !ready || running;
-    dom.stop.disabled = !running;
+    dom.stop.disabled = phase !== 'running';
     dom.reset.disabled = !ready;
-    document.body.dataset.phase = p;
-    if (message !== undefined) dom.status.textContent = message;
+    document.body.dataset.phase = phase;
+    let text = STATUS[phase];
+    if (phase === 'running') text = `Running: step ${step} of ${totalSteps}`;
+    else if (phase === 'stopping') text = 'Stopping after this step…';
+    else if (phase === 'done') text = reason === 'stopped' ? `Stopped at step ${step} of ${totalSteps} (inside a long step, so the engine restarted): Run starts again from step 0.` : `Done: ${step} of ${totalSteps} steps.`;
+    else if (phase === 'paused') text = `Paused at step ${step} of ${totalSteps}: Run continues, Step does one more.`;
+    else if (phase === 'error') text = reason === 'invalid' ? 'Not run: a setting is not valid (see the message under it).' : 'Not run: the engine refused the settings.';
+    else if (phase === 'crashed') text = 'Stopped by an error (see above): Run starts again from step 0.';
+    else if (phase === 'failed') text = reason === 'restart-failed' ? 'The engine could not be restarted. Reload the page.' : `The engine failed to load${reason ? `: ${reason}` : ''}.`;
+    if (text) dom.status.textContent = text;
+    if (reason === 'invalid') dom.status.textContent = 'Not run: a setting is not valid (see the message under it).';
+    if (phase === 'idle' && reason === 'reset') {
+      queued = [];
+      charts.reset();
+      panel.clear();
+      panel.setStale(null);
+      picture.clear();
+      lastRun = null;
+      exportButtons.update();
+      panel.showNone('Reset. Press Run to train both runs again, or Step to go one optimizer step at a time.');
+      showSummary('Reset: press Run', 'none');
+      dom.progress.value = 0;
+    }
+    if (phase === 'running' && !hold && controller.shown?.step === 0) panel.showRunning(0, totalSteps);
+    markStale();
+  }
+
+  function showSummary(text, tone) {
+    dom.summary.textContent = `${text} — see why ↓`;
+    dom.summary.dataset.tone = tone;
   }
 
   function renderRuns() {
@@ -185,7 +297,6 @@ function startApp() {
     dom.runs.append(ref, `${d.reference}; `, acc, `${d.accumulated}.`, loss);
     dom.configJson.textContent = JSON.stringify(configFromState(state), null, 2);
     dom.fullLab.href = fullLabURL(location.href); // the same settings, without compact mode
-    renderStory();
   }
 
   function showURLProblems() {
@@ -233,22 +344,20 @@ function startApp() {
     if (s && controls.showError(s.key, e.message)) engineErrorKey = s.key;
     dom.runError.hidden = false;
     dom.runError.textContent = `Not run: ${e.message}${s ? ` (setting “${s.label}”)` : ''}. `
-      + (shownKey ? 'The results below are from the last settings that ran.' : '');
+      + (controller.shown ? 'The results below are from the last settings that ran.' : '');
+    panel.setStale(controller.shown ? 'These results are from the last settings that ran.' : null);
   }
 
-  const currentKey = () => JSON.stringify(configFromState(state));
+  const currentConfig = () => configFromState(state);
 
   function markStale() {
-    if (shownKey && shownKey !== currentKey()) {
-      panel.setStale(dom.auto.checked
-        ? 'Settings changed: running again…'
-        : 'Settings changed since this run: the results are for the previous settings. Press Run.');
-    } else {
-      panel.setStale(null);
-    }
+    const shownKey = controller.shown?.key;
+    const stale = shownKey && shownKey !== JSON.stringify(currentConfig()) && controller.phase !== 'running';
+    if (stale && !hold) panel.setStale('Out of date: these results are for the previous settings. Press Run.');
+    else if (controller.phase !== 'error') panel.setStale(null);
   }
 
-  /** After any change of `state`: URL, words, stale mark, and a debounced re-run. */
+  /** After any change of `state`: URL, words, and (with auto) a run at once. */
   function settingsChanged(pushHistory) {
     if (pushHistory) {
       const url = urlFromState(state, { preset: presetId ?? undefined, ...pageParams }, presetId ? presetState(presetId) : null)
@@ -257,12 +366,11 @@ function startApp() {
     }
     controls.updateRelevance(state);
     clearEngineError();
+    panel.setNote(null); // a Try's note is about the change it made, not later ones
     renderRuns();
+    if (!dom.auto.checked || !controller.shown) presetList.render(state);
+    controller.settingsChanged(currentConfig(), { auto: dom.auto.checked });
     markStale();
-    clearTimeout(debounce);
-    if (dom.auto.checked && phase !== 'loading' && phase !== 'failed') {
-      debounce = setTimeout(runAll, DEBOUNCE_MS);
-    }
   }
 
   window.addEventListener('popstate', () => {
@@ -274,147 +382,38 @@ function startApp() {
     settingsChanged(false);
   });
 
-  // --- actions: each bumps the generation, stops what runs, and waits its turn.
-  function act(fn) {
-    clearTimeout(debounce);
-    const gen = ++generation;
-    if (phase === 'running') client.stop();
-    chain = chain.then(() => fn(() => gen === generation)).catch((e) => {
-      // The engine failed mid-run (or the worker did): keep what is on screen, say why,
-      // and start afresh next time.
-      flushQueued();
-      if (e.code === 'stopped') { // Stop inside a long step: the finished steps stay, the experiment is gone
-        const at = dom.progress.value;
-        if (activeRunId !== null) panel.showNone(at ? `Stopped during step ${at + 1}: the ${at} finished steps are shown; no verdict for a run cut short.`
-          : 'Stopped during step 1, before any step finished: no verdict.', `Stopped at step ${at}`);
-        activeRunId = null;
-        experimentKey = null;
-        setPhase('done', `Stopped at step ${at} of ${totalSteps} (inside a long step, so the engine restarted): Run starts again from step 0.`);
-        return;
-      }
-      if (activeRunId !== null) panel.showNone('No verdict for this run: it ended at the step shown.', `Stopped at step ${dom.progress.value} by an error`);
-      activeRunId = null;
-      experimentKey = null;
-      dom.runError.hidden = false;
-      if (e.code !== 'crash') dom.runError.textContent = `Stopped: ${e.message}`; // onCrash said it
-      setPhase(phase === 'failed' ? 'failed' : 'done', 'Stopped by an error (see above).');
-    });
-    return chain;
-  }
-
-  /** Starts a new experiment with the current settings; false if it was refused. */
-  async function startFresh(isCurrent) {
-    const bad = controls.invalidKeys();
-    if (bad.length) {
-      setPhase(phase === 'running' ? 'paused' : phase, 'Not run: a setting is not valid (see the message under it).');
-      controls.focus(bad[0]);
-      return false;
-    }
-    const config = configFromState(state);
-    const key = JSON.stringify(config);
-    clearEngineError();
-    dom.status.textContent = 'Starting…';
-    let info;
-    try {
-      info = await client.start(config);
-    } catch (e) {
-      if (!isCurrent()) return false;
-      experimentKey = null;
-      showEngineError(e);
-      setPhase(shownKey ? 'done' : 'idle', 'Not run: the engine refused the settings.');
-      panel.setStale(shownKey ? 'These results are from the last settings that ran.' : null);
-      return false;
-    }
-    if (!isCurrent()) return false;
-    experimentKey = key;
-    shownKey = key;
-    totalSteps = info.totalSteps;
-    queued = [];
-    charts.reset();
-    panel.clear();
-    panel.setStale(null);
-    lastRun = null;
-    exportButtons.update();
-    dom.progress.max = totalSteps;
-    dom.progress.value = 0;
-    return true;
-  }
-
-  async function trainSteps(maxSteps, isCurrent) {
-    setPhase('running', `Running: step 0 of ${totalSteps}`);
-    panel.showRunning(0, totalSteps);
-    const request = client.run(maxSteps);
-    activeRunId = request.id;
-    const res = await request;
-    flushQueued();
-    activeRunId = null;
-    const done = res.done;
-    setPhase(done ? 'done' : 'paused',
-      done ? `Done: ${res.step} of ${totalSteps} steps.`
-        : `Paused at step ${res.step} of ${totalSteps}: Run continues, Step does one more.`);
-    dom.progress.value = res.step;
-    panel.showVerdict(res.result.verdict);
-    const ranConfig = JSON.parse(experimentKey);
-    const ran = describeRuns(stateFromConfig(ranConfig).state);
-    lastRun = { config: ranConfig, result: res.result, presetId, subtitle: `Reference: ${ran.reference}; accumulated: ${ran.accumulated}`,
-      title: PRESETS.find((p) => p.id === presetId)?.title ?? '' };
-    exportButtons.update();
-    if (!isCurrent()) return;
-    markStale();
-  }
-
-  function runAll() {
-    return act(async (isCurrent) => {
-      if (!isCurrent()) return;
-      const resume = phase === 'paused' && experimentKey === currentKey();
-      if (!resume && !(await startFresh(isCurrent))) return;
-      if (!isCurrent()) return;
-      await trainSteps(undefined, isCurrent);
-    });
-  }
-
-  function stepOnce() {
-    return act(async (isCurrent) => {
-      if (!isCurrent()) return;
-      const resume = phase === 'paused' && experimentKey === currentKey();
-      if (!resume && !(await startFresh(isCurrent))) return;
-      if (!isCurrent()) return;
-      await trainSteps(1, isCurrent);
-    });
-  }
-
-  function reset() {
-    return act(async (isCurrent) => {
-      await client.free();
-      if (!isCurrent()) return;
-      experimentKey = null;
-      shownKey = null;
-      queued = [];
-      charts.reset();
-      panel.clear();
-      panel.setStale(null);
-      lastRun = null;
-      exportButtons.update();
-      panel.showNone('Reset. Press Run to train both runs again, or Step to go one optimizer step at a time.');
-      dom.progress.value = 0;
-      setPhase('idle', 'Ready.');
-    });
-  }
-
+  const runAll = () => controller.run(currentConfig());
   dom.run.addEventListener('click', runAll);
-  dom.step.addEventListener('click', stepOnce);
-  dom.reset.addEventListener('click', reset);
-  dom.stop.addEventListener('click', () => {
-    clearTimeout(debounce);
-    if (phase === 'running') client.stop();
+  dom.step.addEventListener('click', () => controller.step(currentConfig()));
+  dom.reset.addEventListener('click', () => {
+    // Reset returns to the link's settings (a teacher's embed stays the teacher's), then clears.
+    presetId = linkState.presetId;
+    const back = linkState.state;
+    controls.clearErrors();
+    panel.setNote(null);
+    if (JSON.stringify(configFromState(back)) !== JSON.stringify(currentConfig())) {
+      state = back;
+      controls.setState(state);
+      const url = urlFromState(state, { preset: presetId ?? undefined, ...pageParams }, presetId ? presetState(presetId) : null) || location.pathname;
+      if (url !== location.search) history.pushState(null, '', url);
+      controls.updateRelevance(state);
+      renderRuns();
+    }
+    presetList.render(state);
+    controller.reset();
   });
-  dom.auto.addEventListener('change', markStale);
+  dom.stop.addEventListener('click', () => controller.stop());
+  dom.auto.addEventListener('change', () => {
+    if (dom.auto.checked && controller.shown?.key !== JSON.stringify(currentConfig())) runAll();
+    markStale();
+  });
 
   // --- start
   controls.setState(state);
   showURLProblems();
   renderRuns();
-  setPhase('loading', 'Loading the engine…');
+  presetList.render(state);
+  showPhase('loading', { step: 0, totalSteps: 0 });
   const simd = pageParams.simd === '0' ? false : pageParams.simd === '1' ? true : undefined;
   client.init(simd).then((info) => {
     dom.engineNote.textContent = info.simd
@@ -423,11 +422,11 @@ function startApp() {
         ? 'Engine: scalar build (forced by ?simd=0): same numbers, slower.'
         : 'Engine: scalar build, because this browser has no WebAssembly SIMD: same numbers, slower.';
     document.body.dataset.engine = info.simd ? 'simd' : 'scalar';
-    setPhase('idle', 'Ready.');
+    controller.ready();
     engineReady();
     runAll();
   }, (e) => {
-    setPhase('failed', `The engine failed to load: ${e.message}`);
+    controller.loadFailed(e.message);
     dom.engineNote.textContent = 'Engine: not loaded.';
   });
 }

@@ -1,7 +1,8 @@
-// web/preset-list.mjs — the "Ready-made experiments" buttons and the story beside the
-// results. Presets come from the engine (wasm/presets.mjs); each one's page state is
+// web/preset-list.mjs — the "Ready-made experiments" buttons and the story above the
+// verdict (a one-line summary that opens to why and the fix; it is always there, so it never
+// pushes the verdict around). Presets come from the engine (wasm/presets.mjs); each one's page state is
 // derived once here, and the page asks which preset (if any) its settings match.
-import { PRESETS } from '../wasm/presets.mjs';
+import { DEFAULT_TEXT, PRESETS } from '../wasm/presets.mjs';
 import { defaultState, sameState, stateFromConfig } from './state.mjs';
 
 /** The presets with the page state of each (derived from its engine config). */
@@ -19,7 +20,7 @@ export function presetState(id) {
  */
 export function createPresetList(container, story, { onChoose }) {
   const buttons = [];
-  const groups = [['', [{ id: 'defaults', title: 'Defaults: mean loss, no fix', state: defaultState() }]]];
+  const groups = [['', [{ id: 'defaults', title: 'Defaults: mean loss, no fix', state: defaultState(), text: DEFAULT_TEXT }]]];
   for (const p of PRESET_STATES) {
     const g = groups.find(([name]) => name === p.group) ?? groups[groups.push([p.group, []]) - 1];
     g[1].push(p);
@@ -54,15 +55,15 @@ export function createPresetList(container, story, { onChoose }) {
       b.setAttribute('aria-pressed', String(on));
       if (on && !match) match = p;
     }
-    story.section.hidden = !match?.text;
-    if (match?.text) {
-      story.title.textContent = match.title;
-      story.see.textContent = match.text.see;
-      story.why.textContent = match.text.why;
-      story.fix.textContent = match.text.fix;
-      story.code.textContent = match.text.code ?? '';
-      story.code.closest('details').hidden = !match.text.code;
-    }
+    const text = match?.text;
+    story.section.dataset.preset = match?.id ?? '';
+    story.title.textContent = match ? match.title : 'Your own experiment';
+    story.see.textContent = text ? text.see : 'no ready-made story matches these settings; the verdict below says what happens and why.';
+    story.why.textContent = text?.why ?? '';
+    story.fix.textContent = text?.fix ?? '';
+    story.code.textContent = text?.code ?? '';
+    story.code.closest('details').hidden = !text?.code;
+    story.section.classList.toggle('story--plain', !text);
   }
   return { render };
 }

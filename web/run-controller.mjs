@@ -30,9 +30,11 @@ const keyOf = (config) => JSON.stringify(config);
  *   failed(error, {step})                      a run ended by an error (code 'stopped': a
  *                                              Stop inside a long step replaced the engine)
  *   invalid()                                  a control holds an invalid value: not run
+ *   picture(picture)                           a picture of both models (protocol 'picture')
  * canRun() → true unless a control holds an invalid value.
+ * runOptions: extra fields of every run request (e.g. {picture: {size, everyMs}}).
  */
-export function createRunController({ client, view = {}, canRun = () => true }) {
+export function createRunController({ client, view = {}, canRun = () => true, runOptions }) {
   let phase = 'loading';
   let generation = 0;
   let chain = Promise.resolve();
@@ -91,11 +93,12 @@ export function createRunController({ client, view = {}, canRun = () => true }) 
         return;
       }
       const key = keyOf(config);
+      wanted = key; // what is run is what the settings are now
       const resume = phase === 'paused' && experiment?.key === key && shown?.key === key;
       if (!resume && !(await startFresh(config, isCurrent))) return;
       if (!isCurrent()) return;
       setPhase('running');
-      const request = client.run(maxSteps);
+      const request = client.run(maxSteps, runOptions);
       activeRunId = request.id;
       const res = await request;
       activeRunId = null;
@@ -152,6 +155,11 @@ export function createRunController({ client, view = {}, canRun = () => true }) 
       if (id !== activeRunId || !shown) return;
       shown.step = record.step;
       view.record?.(record);
+    },
+    /** A picture from the engine: passed on if it is of the run on screen. */
+    onPicture(picture, id) {
+      if (id !== activeRunId || !shown) return;
+      view.picture?.(picture);
     },
     /** The engine crashed outside a run (supervisor onCrash): its experiment is gone. */
     onCrash(error) {

@@ -88,7 +88,7 @@ test('a wasm trap mid-run: the page says so, keeps the steps it drew, and the ne
     const message = await page.locator('#run-error').innerText();
     assert.match(message, /^The engine crashed \(WebAssembly trap: unreachable\) and was restarted\. Press Run to train again\. The results below are from before the crash\./);
     assert.equal(await page.locator('#run-error').isVisible(), true);
-    assert.equal(await page.evaluate(() => document.body.dataset.phase), 'done');
+    assert.equal(await page.evaluate(() => document.body.dataset.phase), 'crashed', 'the run state machine (web/run-controller.mjs) says crashed');
     assert.equal((await chartPoints(page)).loss.reference, 4, 'steps 1-4, drawn before the trap, stay on screen');
     assert.equal(await page.locator('.verdict-head').innerText(), 'Stopped at step 4 by an error', 'no verdict claimed for the broken run');
     await screenshot(page, 'crash-trap');

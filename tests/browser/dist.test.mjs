@@ -43,10 +43,14 @@ const elements = (tag) => [...html.matchAll(new RegExp(`<${tag}\\b([^>]*)>([\\s\
 /** A CSP as {directive: sorted sources}. */
 const policyOf = (text) => Object.fromEntries(text.split(';').map((d) => d.trim().split(/\s+/)).map(([n, ...v]) => [n, v.sort()]));
 
-test('one inline module script with no imports, and no other scripts', async (t) => {
+test('one inline module script with no imports, web/early.js inline before it, and no other scripts', async (t) => {
   t.diagnostic(`dist/accumlab.html: ${Math.round(built.bytes / 1024)} KB, of which the two wasm builds as base64 ${Math.round(built.wasmBase64Bytes / 1024)} KB; built in ${built.ms} ms`);
-  const scripts = elements('script');
-  assert.equal(scripts.length, 1, 'one script element');
+  const all = elements('script');
+  assert.equal(all.length, 2, 'two script elements');
+  // The classic one sets compact mode before the first paint (web/early.js), as it is.
+  assert.match(all[0].attrs, /^\s*$/, 'a classic script, no src');
+  assert.equal(all[0].text, readFileSync(join(ROOT, 'web/early.js'), 'utf8'));
+  const scripts = all.slice(1);
   assert.match(scripts[0].attrs, /^\s*type="module"\s*$/, 'type="module", no src');
   // Bundling the script again finds nothing to import (an import would fail to resolve).
   const r = await esbuild.build({

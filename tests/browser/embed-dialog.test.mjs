@@ -4,9 +4,7 @@
 // preview; copying (and its fallback); Escape and focus; axe-core; 1366×768 and 375×667.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT, openLab, startLab, waitForVerdict } from './helpers.mjs';
+import { axeRun, openLab, seriousAxe, startLab, waitForVerdict } from './helpers.mjs';
 import { EMBED_SIZE, embedSnippets, embedTitle, hideShowFor, shownControls } from '../../web/embed-dialog.mjs';
 import { EMBED_DEFAULT_KEYS, elementAttributeFor, readEmbedParams, visibleKeys } from '../../web/embed.mjs';
 import { SETTINGS } from '../../web/state.mjs';
@@ -83,8 +81,6 @@ test('embedSnippets: hide= and show= are the shortest equivalent; sizes clamped;
 
 // --- in the browser
 
-const AXE = [join(ROOT, 'node_modules/axe-core/axe.min.js'), process.env.AXE_CORE, '/tmp/axe/node_modules/axe-core/axe.min.js']
-  .find((p) => p && existsSync(p));
 
 let lab;
 before(async () => { lab = await startLab(); });
@@ -409,14 +405,8 @@ for (const [width, height] of [[1366, 768], [375, 667]]) {
       assert.ok(ring.width >= 2, JSON.stringify(ring));
       assert.ok(contrast(ring.color, ring.bg) >= 3, `ring ${ring.color} on ${ring.bg}: ${contrast(ring.color, ring.bg).toFixed(2)}:1`);
 
-      if (!AXE) {
-        t.diagnostic('axe-core not found (node_modules/axe-core or AXE_CORE): axe check skipped');
-        return;
-      }
-      await page.evaluate(readFileSync(AXE, 'utf8')); // (addScriptTag is an inline script: the page's CSP refuses it)
-      const result = await page.evaluate(() => globalThis.axe.run(document.querySelector('dialog')));
-      const list = (l) => l.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      const result = await axeRun(page, 'dialog');
+      const list = seriousAxe;
       assert.deepEqual(list(result.violations), [], 'no serious or critical axe violation');
       // Nothing left for review either, but the preview frame (the lab page, tested on its own; axe is not injected there).
       assert.deepEqual(list(result.incomplete.filter((v) => v.id !== 'frame-tested')), [], 'nothing serious left for review');

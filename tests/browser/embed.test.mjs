@@ -136,7 +136,7 @@ test('compact mode at 700x500: main controls and the verdict visible without scr
     assert.equal(await page.locator('.page-head').isVisible(), false);
     assert.equal(await page.locator('.page-foot').isVisible(), false);
     assert.equal(await page.locator('.runs-explain').isVisible(), false);
-    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 700, 'no sideways scrolling');
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth), 'no sideways scrolling');
     assert.equal((await readPanel(page)).grads, 'scaled');
     assert.equal(await page.locator('#full-lab').getAttribute('href'), lab.url);
     await page.screenshot({ path: join(ARTIFACTS, 'embed-700x500.png') });

@@ -139,3 +139,21 @@ export async function downloadOf(page, selector) {
   const path = await download.path();
   return { name: download.suggestedFilename(), bytes: readFileSync(path), path };
 }
+
+/** axe-core's source (a devDependency): evaluated through the DevTools protocol, since the page's CSP refuses inline scripts. */
+const AXE_SOURCE = () => readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+
+/** Serious and critical entries of an axe result list, as short lines. */
+export const seriousAxe = (list) => list.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+  .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}${v.nodes.length > 3 ? ` … ${v.nodes.length} nodes` : ''}`);
+
+/** axe-core's whole result for the page (or the element matching `selector`). */
+export async function axeRun(page, selector = null, options = {}) {
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.evaluate(AXE_SOURCE());
+  return page.evaluate(([sel, opts]) => window.axe.run(sel ? document.querySelector(sel) : document, opts), [selector, options]);
+}
+
+/** Serious and critical axe-core violations on the page (or under `selector`), as short lines. */
+export async function axeViolations(page, selector = null, options = {}) {
+  return seriousAxe((await axeRun(page, selector, { resultTypes: ['violations'], ...options })).violations);
+}

@@ -44,15 +44,18 @@ test('mean reduction without correction at k=4: the verdict says the gradient is
     // One point per step for both series of every chart.
     const points = await chartPoints(page);
     assert.deepEqual(points, {
+      ratio: { 'norm ratio': 20 },
+      lr: { reference: 20, accumulated: 20 }, // hidden figure (both runs' lr agree), data kept
+      gradnorm: { reference: 20, accumulated: 20 }, // hidden figure (no clipping)
       loss: { reference: 20, accumulated: 20 },
-      diff: { gradients: 20, parameters: 20 },
-      ratio: { 'norm ratio': 20, 'same size (1)': 20 },
+      diff: { 'gradients (same point)': 20, parameters: 20 },
     });
+    assert.deepEqual(await page.$$eval('figure.chart:not([hidden])', (fs) => fs.map((f) => f.dataset.chart)), ['ratio', 'loss', 'diff']);
     // The plots (made in tasks of their own after the page's first frame) hold those points:
-    // each legend reads the newest step, 20.
+    // each legend reads the table's step (the first difference, 1), as the cursor does.
     await page.waitForFunction(() => document.querySelectorAll('figure.chart canvas').length === 3);
-    const newest = await page.$$eval('figure.chart', (figures) => figures.map((f) => f.querySelector('.u-legend .u-series .u-value')?.textContent));
-    assert.deepEqual(newest, ['20', '20', '20']);
+    const read = await page.$$eval('figure.chart:not([hidden])', (fs) => fs.map((f) => f.querySelector('.u-legend .u-series .u-value')?.textContent));
+    assert.deepEqual(read, ['1', '1', '1']);
     assert.equal(p.step, '1 / 20 · first difference', 'the table opens at the first differing step');
     await screenshot(page, 'desktop-mean-unscaled');
     await page.evaluate(() => window.scrollTo(0, 0));
@@ -61,7 +64,7 @@ test('mean reduction without correction at k=4: the verdict says the gradient is
     await page.focus('#step-slider');
     await page.keyboard.press('End');
     assert.equal((await readPanel(page)).step, '20 / 20');
-    await page.click('text=Go to the first difference');
+    await page.click('button.jump');
     assert.equal((await readPanel(page)).step, '1 / 20 · first difference');
   });
 });
@@ -161,7 +164,7 @@ test('Stop ends a long run mid-way; Step goes one step; Reset clears', async (t)
     await openSection(page, 'run');
     await setControl(page, 'steps', 100000);
     // Re-running automatically is off: the results are marked as belonging to older settings.
-    assert.match(await page.locator('.stale-note').innerText(), /Settings changed since this run.*Press Run/);
+    assert.match(await page.locator('.stale-note').innerText(), /Out of date: these results are for the previous settings\. Press Run/);
     await openSection(page, 'model');
     await setControl(page, 'hidden', '256,256');
     await page.click('#run');

@@ -146,3 +146,13 @@ test('Reset: idle, nothing shown; actions queued before it give up', async () =>
   assert.equal(controller.shown, null);
   assert.equal(log.finished.length, 0, 'the reset run gave no verdict');
 });
+
+test('what is run is what the settings are: Step after a change and Reset is paused, not stale', async () => {
+  const { controller } = await setup();
+  await controller.run({ steps: 2 });
+  await controller.settingsChanged({ steps: 9 }, { auto: false });
+  assert.equal(controller.phase, 'stale');
+  await controller.reset();
+  await controller.step({ steps: 3 }); // Reset went back to the link's settings
+  assert.equal(controller.phase, 'paused');
+});

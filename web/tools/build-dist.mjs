@@ -162,10 +162,18 @@ export async function inlinePage(html, site, workerSource) {
   });
 
   // Module scripts: <script type="module" src="X"></script> → the bundle of X, inline.
+  // Classic scripts (small, no imports: run before the first paint) are inlined as they are.
   const scripts = [...html.matchAll(/<script\b[^>]*\bsrc\s*=[^>]*>\s*<\/script>/gi)];
   for (const [tag] of scripts) {
     const a = attributes(tag.replace(/<\/script>$/i, ''));
-    if (a.type !== 'module') throw new Error(`build-dist: cannot inline the classic script ${a.src}`);
+    if (a.type !== 'module') {
+      const js = readFileSync(join(site, a.src), 'utf8');
+      if (/<\/script|<!--/i.test(js)) throw new Error(`build-dist: ${a.src} contains "</script" or "<!--"`);
+      scriptHashes.push(sha256(js));
+      parts.push(js);
+      html = html.replace(tag, () => `<script>${placeholder(parts.length - 1)}</script>`);
+      continue;
+    }
     const js = await bundle({
       entryPoints: [join(site, a.src)], absWorkingDir: site, format: 'esm', plugins: [distEngineHost(site, workerSource)],
       banner: { js: vendorNotices(site) },

@@ -68,6 +68,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         check_metrics(&rec.same_point);
     }
     if (status != AL_OK && status != AL_DONE) __builtin_trap();
+    { /* the picture's reads after the run: predictions on the first inputs, and a small grid */
+        static float out[64 * 64 * 16];
+        const float *x = al_experiment_data(e, AL_DATA_INPUTS, &nx);
+        int in = al_experiment_inputs(e), outs = al_experiment_outputs(e);
+        if (in <= 0 || outs <= 0) __builtin_trap();
+        long rows = nx / in < 4 ? nx / in : 4;
+        if (outs <= 16 && rows > 0) {
+            for (int which = 0; which < 2; which++)
+                if (al_experiment_predict(e, which, x, rows, out, &err) != AL_OK) __builtin_trap();
+        }
+        if (al_experiment_predict(e, 2, x, 1, out, &err) == AL_OK) __builtin_trap(); /* no third run */
+        float bounds[4];
+        int grid = 1 + (int)(size % 16);
+        int g = al_experiment_picture_grid(e, AL_RUN_ACC, grid, bounds, out, &err);
+        if ((in == 1 || in == 2) && outs <= 16 && g != AL_OK) __builtin_trap();
+        if (g == AL_OK && (in == 2) && !(bounds[0] < bounds[1] && bounds[2] < bounds[3])) __builtin_trap();
+    }
     al_verdict v;
     al_experiment_verdict(e, &v);
     if (v.grads < AL_GRADS_BITWISE || v.grads > AL_GRADS_UNJUDGED) __builtin_trap();

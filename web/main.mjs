@@ -279,6 +279,10 @@ function startApp() {
     markStale();
   }
 
+  // The phone's sticky verdict line steps aside while the verdict itself is on screen.
+  new IntersectionObserver(([entry]) => dom.summary.classList.toggle('is-hidden', entry.isIntersecting), { threshold: 0.3 })
+    .observe(panel.verdictElement);
+
   function showSummary(text, tone) {
     dom.summary.textContent = `${text} — see why ↓`;
     dom.summary.dataset.tone = tone;

@@ -30,7 +30,7 @@ export const gradOf = (r) => r.samePoint ?? r.grad;
 export function relativeWords(rel) {
   if (!Number.isFinite(rel)) return fmt(rel);
   if (rel >= 1e-3) return `${Number((rel * 100).toPrecision(2))}%`;
-  return `${fmt(rel)} ×`;
+  return fmt(rel);
 }
 
 /** The three key numbers of a run, at step `r` (the first difference, or the last step). */

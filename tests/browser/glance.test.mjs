@@ -84,9 +84,13 @@ test('375×667 phone: after a preset tap the new verdict is in view (the sticky 
       `${id}: the verdict "${shown.head}" is on screen (verdict ${shown.headInView}, sticky line "${shown.line}" ${shown.lineInView})`);
   }
   await screenshot(page, 'glance-phone');
-  // Tapping the line brings the verdict itself into view.
+  // From the top of the page, tapping the line brings the verdict itself into view, and the
+  // line steps aside while the verdict is on screen.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForFunction(() => !document.getElementById('verdict-summary').classList.contains('is-hidden'));
   await page.click('#verdict-summary');
   await page.waitForFunction(() => { const r = document.getElementById('verdict').getBoundingClientRect(); return r.top >= -1 && r.top < innerHeight / 2; });
+  await page.waitForFunction(() => document.getElementById('verdict-summary').classList.contains('is-hidden'));
   assert.deepEqual(problems, []);
   await page.context().close();
 });

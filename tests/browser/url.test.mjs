@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { SETTINGS, defaultState, formatValue, urlFromState } from '../../web/state.mjs';
-import { PRESETS } from '../../wasm/presets.mjs';
+import { DEFAULT_TEXT, PRESETS } from '../../wasm/presets.mjs';
 import { otherValue } from './values.mjs';
 import { join } from 'node:path';
 import { ARTIFACTS, openLab, openSection, readPanel, screenshot, setControl, startLab, waitForVerdict } from './helpers.mjs';
@@ -151,7 +151,12 @@ test('the scalar and SIMD builds show the same numbers', async () => {
 test('every engine preset sets its settings, links to them, tells its story and gets its verdict', async () => {
   await withPage({}, async (page) => {
     await openLab(page, lab.url);
-    assert.equal(await page.locator('#story').isVisible(), false, 'the defaults are no preset');
+    // The defaults are no preset, but have their story too (wasm/presets.mjs DEFAULT_TEXT).
+    assert.equal(new URL(page.url()).search, '');
+    assert.equal(await page.locator('#story-title').innerText(), 'Defaults: mean loss, no fix');
+    assert.equal(await page.locator('#story-see').textContent(), DEFAULT_TEXT.see);
+    await page.click('#story > summary'); // open: why and the fix (it stays open across presets)
+    assert.equal(await page.locator('#story-why').innerText(), DEFAULT_TEXT.why);
     for (const p of PRESETS) {
       await page.evaluate(() => { document.body.dataset.phase = 'clicked'; });
       await page.click(`button[data-preset="${p.id}"]`);

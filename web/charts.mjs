@@ -40,6 +40,12 @@ const COLORS = {
 const DASHED = [6, 4];
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif';
 
+/** The two runs' series of a chart: the reference solid, the accumulated run dashed. */
+const bothRuns = (ref, acc) => [
+  { key: 'ref', label: 'reference', color: COLORS.ref, raw: ref },
+  { key: 'acc', label: 'accumulated', color: COLORS.acc, dash: DASHED, raw: acc },
+];
+
 export { fmt }; // the page's one number format (web/format.mjs), also for the read-outs
 
 // The y axis: the same width in every chart (52 px and the 14 px label: "≤1e-12" fits), so the
@@ -174,10 +180,7 @@ const SPECS = [
     note: () => 'Shown because the two runs’ learning rates differ.',
     shown: (v) => v.lrDiffers,
     range: (u, min, max) => fromZero(u, max),
-    series: [
-      { key: 'ref', label: 'reference', color: COLORS.ref, raw: (r) => r.lrRef },
-      { key: 'acc', label: 'accumulated', color: COLORS.acc, dash: DASHED, raw: (r) => r.lrAcc },
-    ],
+    series: bothRuns((r) => r.lrRef, (r) => r.lrAcc),
   },
   {
     id: 'gradnorm',
@@ -187,20 +190,14 @@ const SPECS = [
     shown: (v) => v.clipping,
     range: (u, min, max, v) => fromZero(u, max, v.clipNorm > 0 ? v.clipNorm : 0),
     lines: (v) => (v.clipNorm > 0 ? [{ key: 'clip', value: v.clipNorm, label: `max_norm ${fmt(v.clipNorm)}`, color: COLORS.clip, dash: [8, 4] }] : []),
-    series: [
-      { key: 'ref', label: 'reference', color: COLORS.ref, raw: (r) => r.unclipped?.normRef ?? r.gradNormRef },
-      { key: 'acc', label: 'accumulated', color: COLORS.acc, dash: DASHED, raw: (r) => r.unclipped?.normAcc ?? r.gradNormAcc },
-    ],
+    series: bothRuns((r) => r.unclipped?.normRef ?? r.gradNormRef, (r) => r.unclipped?.normAcc ?? r.gradNormAcc),
   },
   {
     id: 'loss',
     title: 'Loss per optimizer step',
     yLabel: 'loss',
     note: () => 'A lower loss does not mean a right loop: a gradient k× too large acts like a k× larger learning rate.',
-    series: [
-      { key: 'ref', label: 'reference', color: COLORS.ref, raw: (r) => r.lossRef },
-      { key: 'acc', label: 'accumulated', color: COLORS.acc, dash: DASHED, raw: (r) => r.lossAcc },
-    ],
+    series: bothRuns((r) => r.lossRef, (r) => r.lossAcc),
   },
   {
     id: 'diff',

@@ -158,7 +158,7 @@ function startApp() {
   const charts = createCharts(dom.charts, { onCursor: (step) => panel.hover(step) });
   const picture = createPicture(dom.picture);
   createCopyLink(dom.share);
-  if (!embedding.embed) createEmbedDialog(dom.share, { currentSearch: () => location.search });
+  if (!embedding.embed) setTimeout(() => createEmbedDialog(dom.share, { currentSearch: () => location.search }), 0); // a task of its own
   const exportButtons = createExports(dom.share, {
     charts, current: () => lastRun, torchScript: (config, title) => client.torchScript(config, title),
   });
@@ -198,14 +198,16 @@ function startApp() {
   let engineReady;
   const engineLoaded = new Promise((resolve) => { engineReady = resolve; });
   // "Check my training loop": Run it sets the controls to the described loop and runs it.
-  createChecker($('checker'), {
+  // Below the first screen (and not in compact mode): built in a task of its own, after the
+  // lab's, so loading makes no long task.
+  if (!embedding.embed) setTimeout(() => createChecker($('checker'), {
     causesOf: async (config) => { await engineLoaded; return (await client.causes(config)).ids; },
     onRun(config) {
       presetId = null;
       applyState(stateFromConfig(config).state);
       $('verdict').scrollIntoView({ block: 'start' });
     },
-  });
+  }), 0);
 
   // --- drawing
   /** The held results of the previous run give way to the new run's, at once. */

@@ -336,7 +336,7 @@ export function loopCode(choices, original = choices) {
     '    nn.Linear(16, 2),', ')');
 
   // The optimizer and the scheduler.
-  const lr = sum ? '0.01' : ch.optimizer.startsWith('adam') ? '1e-3' : '0.1';
+  const lr = ch.optimizer.startsWith('adam') ? '1e-3' : sum ? '0.01' : '0.1'; // as configFor runs it
   const lrExpr = lrScaled ? `${lr} / k` : lr;
   const opt = {
     sgd: `torch.optim.SGD(model.parameters(), lr=${lrExpr})`,

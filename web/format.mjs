@@ -19,9 +19,20 @@ export function fmtCount(v) {
   return r.toExponential(1).replace('e+', 'e');
 }
 
-/** A ratio of sizes: "1.0000", "4.000 ×" style digits (4 decimals). */
+/** A ratio of sizes for the table's details: 4 decimals ("1.0000", "4.0000"). */
 export function fmtRatio(v) {
   return Number.isFinite(v) ? v.toFixed(4) : fmt(v);
+}
+
+/**
+ * A ratio of sizes in words: "4.000", "1.000" when it is 1 to 1e-7, else enough digits to
+ * show how far from 1 it is ("1.00003"); exponent form when very large or small.
+ */
+export function fmtSizeRatio(v) {
+  if (!Number.isFinite(v) || v >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3)) return fmt(v);
+  const d = Math.abs(v - 1);
+  if (d === 0 || d >= 1e-3 || d < 1e-7) return v.toFixed(3);
+  return v.toFixed(Math.min(8, -Math.floor(Math.log10(d))));
 }
 
 /** A factor for words: "4", "0.25", "1.003". */

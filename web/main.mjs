@@ -92,6 +92,9 @@ function startApp() {
         exportButtons.update();
         clearEngineError();
         // Keep the old results until this run ends or HOLD_MS passes: then replace at once.
+        // (A frame queued for the run before must not draw this one's first steps.)
+        if (frame) cancelAnimationFrame(frame);
+        frame = 0;
         clearTimeout(hold?.timer);
         hold = { timer: setTimeout(releaseHold, HOLD_MS), config };
       },
@@ -114,8 +117,15 @@ function startApp() {
         dom.announce.textContent = `${done ? '' : `Paused at step ${step}. `}${h.text}.`;
       },
       refused: (e) => {
-        if (hold) releaseHold();
+        dropHold(); // nothing new to show: what is on screen stays, marked
         showEngineError(e);
+      },
+      interrupted: ({ step }) => {
+        // A run stopped by a change that then did not run: its steps stay, it has no verdict.
+        if (hold) releaseHold();
+        flushQueued();
+        panel.showNone(`Stopped at step ${step} by a change of settings; no verdict for a run cut short.`, `Stopped at step ${step}`);
+        showSummary(`Stopped at step ${step}`, 'none');
       },
       failed: (e, { step }) => {
         if (hold) releaseHold();
@@ -133,9 +143,11 @@ function startApp() {
         pendingPicture = p;
         if (!hold && !frame) frame = requestAnimationFrame(drawQueued);
       },
-      invalid: () => {
+      invalid: ({ explicit }) => {
+        // Focus goes to the bad field only when the user asked for a run (Run, Step), never
+        // because another setting changed.
         const bad = controls.invalidKeys();
-        if (bad.length) controls.focus(bad[0]);
+        if (explicit && bad.length) controls.focus(bad[0]);
       },
     },
   });
@@ -212,23 +224,41 @@ function startApp() {
   // --- drawing
   /** The held results of the previous run give way to the new run's, at once. */
   function releaseHold() {
-    clearTimeout(hold?.timer);
+    const ran = hold.config;
+    clearTimeout(hold.timer);
     hold = null;
-    charts.setContext?.({ k: runK, clipNorm: configFromState(state).clipGradNorm });
+    charts.setContext({ k: runK, clipNorm: ran.clipGradNorm });
     charts.reset();
     panel.clear();
     panel.setStale(null);
-    presetList.render(state); // the story changes with the results it tells
+    presetList.render(stateFromConfig(ran).state); // the story changes with the results it tells
     document.documentElement.classList.add('has-results');
-    if (controller.phase === 'running') panel.showRunning(0, dom.progress.max);
+    if (controller.phase === 'running') {
+      panel.showRunning(0, dom.progress.max);
+      showSummary('Running…', 'none');
+    }
     drawQueued();
+  }
+  /** A new run's results are not coming after all: the held screen stays as it is. */
+  function dropHold() {
+    if (!hold) return;
+    clearTimeout(hold.timer);
+    hold = null;
+    queued = [];
+    pendingPicture = null;
   }
   function drawQueued() {
     if (frame) cancelAnimationFrame(frame);
     frame = 0;
+    if (hold) return; // releaseHold draws them
     if (pendingPicture) {
-      picture.update(pendingPicture);
-      pendingPicture = null;
+      const p = pendingPicture;
+      pendingPicture = null; // taken first: a picture that cannot be painted is not tried again
+      try {
+        picture.update(p);
+      } catch (e) {
+        console.error('the model picture could not be painted', e); // eslint-disable-line no-console
+      }
     }
     if (!queued.length) return;
     const batch = queued;
@@ -278,6 +308,10 @@ function startApp() {
       dom.progress.value = 0;
     }
     if (phase === 'running' && !hold && controller.shown?.step === 0) panel.showRunning(0, totalSteps);
+    // Without results, what sits under the verdict (share, config, table) is shown anyway.
+    if (phase === 'error' || phase === 'failed') document.documentElement.classList.add('has-results');
+    // The phone's sticky line never shows an old verdict as the current one.
+    if (phase === 'stale' || phase === 'error') showSummary(phase === 'error' ? 'Not run: see the message' : 'Out of date: press Run', 'none');
     markStale();
   }
 
@@ -364,12 +398,15 @@ function startApp() {
   }
 
   /** After any change of `state`: URL, words, and (with auto) a run at once. */
+  /** The address bar follows the settings (a new history entry when they changed). */
+  function pushURL() {
+    const url = urlFromState(state, { preset: presetId ?? undefined, ...pageParams }, presetId ? presetState(presetId) : null)
+      || location.pathname;
+    if (url !== location.search) history.pushState(null, '', url);
+  }
+
   function settingsChanged(pushHistory) {
-    if (pushHistory) {
-      const url = urlFromState(state, { preset: presetId ?? undefined, ...pageParams }, presetId ? presetState(presetId) : null)
-        || location.pathname;
-      if (url !== location.search) history.pushState(null, '', url);
-    }
+    if (pushHistory) pushURL();
     controls.updateRelevance(state);
     clearEngineError();
     panel.setNote(null); // a Try's note is about the change it made, not later ones
@@ -396,12 +433,12 @@ function startApp() {
     presetId = linkState.presetId;
     const back = linkState.state;
     controls.clearErrors();
+    clearEngineError();
     panel.setNote(null);
     if (JSON.stringify(configFromState(back)) !== JSON.stringify(currentConfig())) {
       state = back;
       controls.setState(state);
-      const url = urlFromState(state, { preset: presetId ?? undefined, ...pageParams }, presetId ? presetState(presetId) : null) || location.pathname;
-      if (url !== location.search) history.pushState(null, '', url);
+      pushURL();
       controls.updateRelevance(state);
       renderRuns();
     }
@@ -432,6 +469,7 @@ function startApp() {
     engineReady();
     runAll();
   }, (e) => {
+    engineReady(); // the checker's questions then get the engine's error, not silence
     controller.loadFailed(e.message);
     dom.engineNote.textContent = 'Engine: not loaded.';
   });

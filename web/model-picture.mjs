@@ -57,7 +57,8 @@ function drawGrid(canvas, p, values) {
     }
   }
   // Paint the size×size image, scaled up smoothly to the canvas.
-  const tmp = new OffscreenCanvas(size, size);
+  // (a plain canvas, not OffscreenCanvas: Safari before 16.4 has none)
+  const tmp = Object.assign(document.createElement('canvas'), { width: size, height: size });
   tmp.getContext('2d').putImageData(img, 0, 0);
   ctx.imageSmoothingEnabled = true;
   ctx.clearRect(0, 0, canvas.width, canvas.height);
@@ -193,7 +194,10 @@ export function createPicture(root) {
       caption.textContent = `After step ${p.step}${same ? ' (the two models predict the same, bit for bit)' : ''}: ${NOTES[kind]}`;
     },
     clear() {
-      for (const c of Object.values(canvases)) c.getContext('2d').clearRect(0, 0, c.width, c.height);
+      for (const [id, label] of RUNS) {
+        canvases[id].getContext('2d').clearRect(0, 0, canvases[id].width, canvases[id].height);
+        canvases[id].setAttribute('aria-label', `${label}: no picture yet`);
+      }
       caption.textContent = 'Run the lab to see what each model predicts.';
       delete root.dataset.step;
     },

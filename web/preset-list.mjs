@@ -48,12 +48,37 @@ export function createPresetList(container, story, { onChoose }) {
     container.append(row);
   }
 
+  // One Tab stop for the whole list (a toolbar): the arrow keys, Home and End move between
+  // the presets, so the keyboard reaches Run without tabbing through all of them.
+  container.setAttribute('role', 'toolbar');
+  container.setAttribute('aria-label', 'Ready-made experiments');
+  container.setAttribute('aria-orientation', 'vertical');
+  const list = buttons.map(([b]) => b);
+  const focusAt = (i) => {
+    for (const b of list) b.tabIndex = -1;
+    list[i].tabIndex = 0;
+    list[i].focus();
+  };
+  container.addEventListener('keydown', (e) => {
+    const i = list.indexOf(document.activeElement);
+    if (i < 0) return;
+    const to = { ArrowDown: i + 1, ArrowRight: i + 1, ArrowUp: i - 1, ArrowLeft: i - 1, Home: 0, End: list.length - 1 }[e.key];
+    if (to === undefined) return;
+    e.preventDefault();
+    focusAt(Math.min(list.length - 1, Math.max(0, to)));
+  });
+
   function render(state) {
     let match = null;
     for (const [b, p] of buttons) {
       const on = sameState(state, p.state);
       b.setAttribute('aria-pressed', String(on));
       if (on && !match) match = p;
+    }
+    // The Tab stop is the chosen preset (the first one when none is), unless focus is inside.
+    if (!container.contains(document.activeElement)) {
+      const stop = buttons.find(([, p]) => p === match)?.[0] ?? list[0];
+      for (const b of list) b.tabIndex = b === stop ? 0 : -1;
     }
     const text = match?.text;
     story.section.dataset.preset = match?.id ?? '';

@@ -29,7 +29,10 @@ const keyOf = (config) => JSON.stringify(config);
  *   refused(error)                             the engine refused the settings (error.field)
  *   failed(error, {step})                      a run ended by an error (code 'stopped': a
  *                                              Stop inside a long step replaced the engine)
- *   invalid()                                  a control holds an invalid value: not run
+ *   invalid({explicit})                        a control holds an invalid value: not run
+ *                                              (explicit: the user pressed Run or Step)
+ *   interrupted({step})                        a run on screen was stopped by an action
+ *                                              that then did not run (refused, invalid)
  *   picture(picture)                           a picture of both models (protocol 'picture')
  * canRun() → true unless a control holds an invalid value.
  * runOptions: extra fields of every run request (e.g. {picture: {size, everyMs}}).
@@ -42,11 +45,21 @@ export function createRunController({ client, view = {}, canRun = () => true, ru
   let experiment = null; // {key, config, totalSteps} of the experiment in the engine
   let shown = null; // {key, config, totalSteps, step} of the results on screen
   let wanted = null; // key of the current settings
+  let overtaken = null; // {step} of a run stopped by a newer action, until that action runs
+
+  /** View callbacks never break the chain of actions: an error there is reported, not kept. */
+  const tell = (name, ...args) => {
+    try {
+      view[name]?.(...args);
+    } catch (e) {
+      console.error(`run-controller: view.${name} failed`, e); // eslint-disable-line no-console
+    }
+  };
 
   const info = (reason) => ({ step: shown?.step ?? 0, totalSteps: shown?.totalSteps ?? 0, reason });
   function setPhase(p, reason) {
     phase = p;
-    view.phase?.(p, info(reason));
+    tell('phase', p, info(reason));
   }
 
   /** Queues fn(isCurrent) after the actions before it; a newer action makes it give up. */
@@ -57,7 +70,8 @@ export function createRunController({ client, view = {}, canRun = () => true, ru
     chain = chain.then(() => (isCurrent() ? fn(isCurrent) : undefined)).catch((e) => {
       activeRunId = null;
       experiment = null; // the engine's experiment is gone or untrusted
-      view.failed?.(e, { step: shown?.step ?? 0 });
+      overtaken = null;
+      tell('failed', e, { step: shown?.step ?? 0 });
       // A Stop inside a long step replaced the engine: a normal stop whose steps stay, but
       // the next Run starts from step 0 ('done'). Anything else is a crash.
       if (phase !== 'failed') setPhase(e?.code === 'stopped' ? 'done' : 'crashed', e?.code === 'stopped' ? 'stopped' : 'error');
@@ -73,23 +87,39 @@ export function createRunController({ client, view = {}, canRun = () => true, ru
     } catch (e) {
       if (!isCurrent()) return false;
       experiment = null;
-      view.refused?.(e);
       setPhase('error', 'refused');
+      reportOvertaken();
+      tell('refused', e);
       return false;
     }
     if (!isCurrent()) return false;
     const key = keyOf(config);
     experiment = { key, config, totalSteps: started.totalSteps };
     shown = { key, config, totalSteps: started.totalSteps, step: 0 };
-    view.started?.({ config, key, totalSteps: started.totalSteps });
+    overtaken = null; // its results give way to this run's
+    tell('started', { config, key, totalSteps: started.totalSteps });
     return true;
   }
 
-  async function train(config, maxSteps) {
+  /** A run stopped by an action that then did not run: the page says where it stopped. */
+  function reportOvertaken() {
+    if (!overtaken) return;
+    const { step } = overtaken;
+    overtaken = null;
+    tell('interrupted', { step });
+  }
+
+  async function train(config, maxSteps, explicit) {
     return act(async (isCurrent) => {
       if (!canRun()) {
-        view.invalid?.();
-        setPhase(shown ? (shown.key === keyOf(config) ? phase : 'stale') : 'idle', 'invalid');
+        const busy = phase === 'running' || phase === 'stopping';
+        let next = phase;
+        if (!shown) next = 'idle';
+        else if (shown.key !== keyOf(config)) next = 'stale';
+        else if (busy) next = shown.step >= shown.totalSteps ? 'done' : 'paused';
+        setPhase(next, 'invalid');
+        reportOvertaken();
+        tell('invalid', { explicit });
         return;
       }
       const key = keyOf(config);
@@ -103,8 +133,11 @@ export function createRunController({ client, view = {}, canRun = () => true, ru
       const res = await request;
       activeRunId = null;
       shown.step = res.step;
-      if (!isCurrent()) return; // overtaken: a newer action replaces what is on screen
-      view.finished?.({ config: shown.config, key: shown.key, result: res.result, done: res.done, step: res.step });
+      if (!isCurrent()) { // overtaken: a newer action replaces what is on screen (or says where this stopped)
+        overtaken = { step: res.step };
+        return;
+      }
+      tell('finished', { config: shown.config, key: shown.key, result: res.result, done: res.done, step: res.step });
       setPhase(res.done ? 'done' : 'paused', res.stopped ? 'stopped' : undefined);
       if (wanted !== null && wanted !== shown.key) setPhase('stale');
     });
@@ -119,9 +152,9 @@ export function createRunController({ client, view = {}, canRun = () => true, ru
     /** The engine could not load: nothing works any more. */
     loadFailed(reason) { setPhase('failed', reason); },
     /** Trains the whole run of `config` (continues a paused one of the same config). */
-    run: (config) => train(config, undefined),
+    run: (config) => train(config, undefined, true),
     /** Trains one more optimizer step (a fresh experiment if the settings changed). */
-    step: (config) => train(config, 1),
+    step: (config) => train(config, 1, true),
     /** Ends the current run after its current step; the steps done stay on screen. */
     stop() {
       if (phase !== 'running') return;
@@ -135,6 +168,7 @@ export function createRunController({ client, view = {}, canRun = () => true, ru
         if (!isCurrent()) return;
         experiment = null;
         shown = null;
+        overtaken = null;
         setPhase('idle', 'reset');
       });
     },
@@ -145,21 +179,21 @@ export function createRunController({ client, view = {}, canRun = () => true, ru
     settingsChanged(config, { auto }) {
       wanted = keyOf(config);
       if (phase === 'loading' || phase === 'failed') return Promise.resolve();
-      if (auto) return train(config, undefined);
+      if (auto) return train(config, undefined, false);
       if (shown && shown.key !== wanted && phase !== 'running' && phase !== 'stopping') setPhase('stale');
-      else if (shown && shown.key === wanted && phase === 'stale') setPhase(shown.step >= shown.totalSteps ? 'done' : 'paused');
+      else if (shown && shown.key === wanted && (phase === 'stale' || phase === 'error')) setPhase(shown.step >= shown.totalSteps ? 'done' : 'paused');
       return Promise.resolve();
     },
     /** A step record from the engine (supervisor onStep): passed on if it is the run on screen. */
     onStep(record, id) {
       if (id !== activeRunId || !shown) return;
       shown.step = record.step;
-      view.record?.(record);
+      tell('record', record);
     },
     /** A picture from the engine: passed on if it is of the run on screen. */
     onPicture(picture, id) {
       if (id !== activeRunId || !shown) return;
-      view.picture?.(picture);
+      tell('picture', picture);
     },
     /** The engine crashed outside a run (supervisor onCrash): its experiment is gone. */
     onCrash(error) {

@@ -1,7 +1,7 @@
 // web/step-table.mjs — the comparison at one step, in plain words first (same? how far
 // apart? same direction? same size?), the expert numbers (allclose, bitwise, ULP …) under
 // "Details"; a slider scrubs the steps recorded so far.
-import { fmt, fmtCount, fmtRatio } from './format.mjs';
+import { fmt, fmtCount, fmtRatio, fmtSizeRatio } from './format.mjs';
 import { gradOf, relativeWords } from './verdict-view.mjs';
 
 const CLOSENESS = {
@@ -28,7 +28,7 @@ const WORD_ROWS = [
   ['size', 'Same size?', (c) => {
     const r = c.normRatio;
     const yes = Number.isFinite(r) && Math.abs(r - 1) <= 1e-5;
-    return { yes, text: yes ? 'yes, ratio 1.000' : `no: accumulated ÷ reference = ${Number.isFinite(r) ? r.toFixed(3) : fmt(r)}` };
+    return { yes, text: yes ? 'yes, ratio 1.000' : `no: accumulated ÷ reference = ${fmtSizeRatio(r)}` };
   }],
 ];
 
@@ -102,9 +102,8 @@ export function createStepTable(root, { onStepShown = () => {} } = {}) {
   slider.max = '1';
   slider.value = '1';
   slider.disabled = true;
-  const out = el('output', 'slider-out', '– / –');
+  const out = el('span', 'slider-out', '– / –'); // not <output>: that is a live region, and this changes every step
   out.id = 'step-out';
-  out.htmlFor = 'step-slider';
   const jump = el('button', 'jump', 'First difference');
   jump.type = 'button';
   jump.hidden = true;

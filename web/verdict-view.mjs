@@ -2,7 +2,7 @@
 // (same-point size ratio, largest difference, parameters), the engine's sentence and the
 // named causes with one-click fixes. A landmark region named "Verdict".
 import { FIXES } from './run-words.mjs';
-import { fmt, fmtFactor } from './format.mjs';
+import { fmt, fmtFactor, fmtSizeRatio } from './format.mjs';
 
 /** The headline for a verdict: {tone: same | scaled | different, text}. */
 export function headline(verdict) {
@@ -42,7 +42,7 @@ export function keyNumbers(r, k) {
   else if (Math.abs(ratio - k) < 1e-3 * k && k !== 1) ratioNote = `= k: the ${k} micro-batch gradients were added, not averaged`;
   else if (Math.abs(ratio - 1) > 1e-4) ratioNote = ratio > 1 ? 'the accumulated gradient is larger' : 'the accumulated gradient is smaller';
   return [
-    { id: 'ratio', label: 'Gradient size ratio', value: `${Number.isFinite(ratio) ? ratio.toFixed(3) : fmt(ratio)}`, note: ratioNote },
+    { id: 'ratio', label: 'Gradient size ratio', value: fmtSizeRatio(ratio), note: ratioNote },
     { id: 'diff', label: 'Largest difference', value: fmt(g.maxAbsDiff), note: g.closeness === 'bitwise' ? 'bit for bit equal' : `${relativeWords(g.relNormDiff)} of the gradient's size` },
     { id: 'params', label: `Parameters, step ${r.step}`, value: PARAM_WORDS[r.params.closeness] ?? r.params.closeness, note: r.params.closeness === 'bitwise' ? 'bit for bit' : `largest difference ${fmt(r.params.maxAbsDiff)}` },
   ];

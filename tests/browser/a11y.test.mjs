@@ -99,3 +99,32 @@ test('the focus ring is at least 3:1 against the page around it', async () => {
   assert.ok(ratio >= 3, `focus ring ${ring} on ${background}: ${ratio.toFixed(2)}:1`);
   await page.context().close();
 });
+
+test('keyboard: Run is a few Tabs from the top (the presets are one Tab stop, arrows move inside)', async () => {
+  const { page } = await lab.newPage({ width: 1366, height: 768 });
+  await openLab(page, lab.url);
+  await page.evaluate(() => document.activeElement?.blur());
+  let tabs = 0;
+  const path = [];
+  while (tabs < 60) {
+    await page.keyboard.press('Tab');
+    tabs++;
+    const id = await page.evaluate(() => document.activeElement.id || document.activeElement.dataset.preset || document.activeElement.textContent.trim().slice(0, 20));
+    path.push(id);
+    if (id === 'run') break;
+  }
+  assert.ok(tabs <= 20, `Run after ${tabs} Tabs (35 before the presets became one Tab stop): ${path.join(' → ')}`);
+  assert.equal(path.filter((id) => PRESETS.some((p) => p.id === id) || id === 'defaults').length, 1, 'one Tab stop in the preset list');
+  // Inside the list the arrows move, Enter chooses.
+  const order = await page.$$eval('button.preset', (bs) => bs.map((b) => b.dataset.preset)); // page order, by group
+  await page.focus('button.preset[data-preset="defaults"]');
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.preset), order[1]);
+  await page.keyboard.press('End');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.preset), order.at(-1));
+  await page.evaluate(() => { document.body.dataset.phase = 'clicked'; });
+  await page.keyboard.press('Enter');
+  await waitForVerdict(page);
+  assert.equal(await page.getAttribute(`button.preset[data-preset="${order.at(-1)}"]`, 'aria-pressed'), 'true');
+  await page.context().close();
+});

@@ -21,9 +21,9 @@ function stubClient(engineOptions = {}) {
   return { client, setOnStep: (fn) => { onStep = fn; } };
 }
 
-async function setup({ engine = {}, canRun } = {}) {
+async function setup({ engine = {}, canRun, viewExtra = {} } = {}) {
   const { client, setOnStep } = stubClient(engine);
-  const log = { phases: [], started: [], records: [], finished: [], refused: [], failed: [] };
+  const log = { phases: [], started: [], records: [], finished: [], refused: [], failed: [], interrupted: [], invalid: [] };
   const controller = createRunController({
     client,
     canRun,
@@ -34,6 +34,9 @@ async function setup({ engine = {}, canRun } = {}) {
       finished: (f) => log.finished.push({ step: f.step, done: f.done, grads: f.result.verdict.grads }),
       refused: (e) => log.refused.push(e.field),
       failed: (e) => log.failed.push(e.code),
+      interrupted: ({ step }) => log.interrupted.push(step),
+      invalid: ({ explicit }) => log.invalid.push(explicit),
+      ...viewExtra,
     },
   });
   setOnStep((r, id) => controller.onStep(r, id));
@@ -155,4 +158,46 @@ test('what is run is what the settings are: Step after a change and Reset is pau
   await controller.reset();
   await controller.step({ steps: 3 }); // Reset went back to the link's settings
   assert.equal(controller.phase, 'paused');
+});
+
+test('a run stopped by a change the engine then refuses: the page is told where it stopped, and the phase is error', async () => {
+  const { controller, log } = await setup({ engine: { ms: 3 } });
+  const first = controller.run({ steps: 400 });
+  await new Promise((ok) => setTimeout(ok, 40));
+  const second = controller.settingsChanged({ bad: true }, { auto: true });
+  await Promise.all([first, second]);
+  assert.equal(controller.phase, 'error');
+  assert.equal(log.finished.length, 0, 'the stopped run gives no verdict');
+  assert.equal(log.interrupted.length, 1);
+  assert.ok(log.interrupted[0] > 0 && log.interrupted[0] < 400, `stopped at ${log.interrupted[0]}`);
+});
+
+test('an invalid control during a run: the run stops, the phase is paused (never stuck in running), no focus steal', async () => {
+  let ok = true;
+  const { controller, log } = await setup({ engine: { ms: 3 }, canRun: () => ok });
+  const first = controller.run({ steps: 400 });
+  await new Promise((r) => setTimeout(r, 40));
+  ok = false;
+  const second = controller.settingsChanged({ steps: 400 }, { auto: true });
+  await Promise.all([first, second]);
+  assert.equal(controller.phase, 'paused');
+  assert.deepEqual(log.invalid, [false], 'a change, not the user pressing Run');
+  assert.equal(log.interrupted.length, 1);
+  await controller.run({ steps: 400 });
+  assert.deepEqual(log.invalid, [false, true]);
+});
+
+test('a view callback that throws does not stop later actions', async () => {
+  const { controller } = await setup({ viewExtra: { finished: () => { throw new Error('paint failed'); } } });
+  const quiet = console.error;
+  console.error = () => {};
+  try {
+    await controller.run({ steps: 2 });
+    assert.equal(controller.phase, 'done');
+    await controller.run({ steps: 3 });
+    assert.equal(controller.phase, 'done');
+    assert.equal(controller.shown.step, 3);
+  } finally {
+    console.error = quiet;
+  }
 });

@@ -19,11 +19,14 @@ WASM_DETERMINISM := $(DETERMINISM) -fno-slp-vectorize
 CFLAGS_COMMON := $(DETERMINISM) -O2 -Wall -Wextra -Wno-unused-parameter
 NATIVE_CFLAGS := $(CFLAGS_COMMON) -msse2 -g
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# What the core asks its host for (env.al_progress: progress inside a step): a JS library,
+# so each is an import of the standalone module; the binding gives the real functions.
+HOST_IMPORTS := --js-library wasm/host-imports.js
 # The functions the wasm module exports: listed once, as data.
 EXPORTS := $(shell tr '\n' ' ' < wasm/exports.txt 2>/dev/null | sed 's/ *$$//; s/ /,/g')
 EMFLAGS := -O3 $(WASM_DETERMINISM) --no-entry -sSTANDALONE_WASM \
            -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=4MB -sMAXIMUM_MEMORY=1GB -sTOTAL_STACK=1MB \
-           -sEXPORTED_FUNCTIONS=$(EXPORTS) -sERROR_ON_UNDEFINED_SYMBOLS=1
+           -sEXPORTED_FUNCTIONS=$(EXPORTS) -sERROR_ON_UNDEFINED_SYMBOLS=1 $(HOST_IMPORTS)
 export NODE_PATH := /usr/share/nodejs
 
 .PHONY: all wasm native test test-c test-node test-browser fuzz fuzz-merge site serve bench bench-build bench-browser dist clean help deps
@@ -39,10 +42,10 @@ wasm: wasm/accumlab.wasm wasm/accumlab-scalar.wasm wasm/contract.mjs ## the SIMD
 wasm/contract.mjs: wasm/accumlab-scalar.wasm wasm/tools/write-contract.mjs wasm/accumlab.mjs
 	node wasm/tools/write-contract.mjs $@
 
-wasm/accumlab.wasm: $(CORE_SRC) $(CORE_HDR) wasm/exports.txt
+wasm/accumlab.wasm: $(CORE_SRC) $(CORE_HDR) wasm/exports.txt wasm/host-imports.js
 	$(EMCC) $(EMFLAGS) -msimd128 $(CORE_SRC) -o $@
 
-wasm/accumlab-scalar.wasm: $(CORE_SRC) $(CORE_HDR) wasm/exports.txt
+wasm/accumlab-scalar.wasm: $(CORE_SRC) $(CORE_HDR) wasm/exports.txt wasm/host-imports.js
 	$(EMCC) $(EMFLAGS) $(CORE_SRC) -o $@
 
 C_TESTS := $(patsubst tests/c/%.c,$(BUILD)/native/%,$(wildcard tests/c/test_*.c))
@@ -72,7 +75,7 @@ test: deps all test-c test-node fuzz test-browser ## everything: C (sanitizers),
 # (SSE2) binaries do not run. Same flags as the shipped modules.
 C_TESTS_WASM := $(foreach b,simd scalar,$(patsubst tests/c/%.c,$(BUILD)/ctest-wasm/$(b)/%.wasm,$(wildcard tests/c/test_*.c)))
 WASM_TEST_FLAGS := -O3 $(WASM_DETERMINISM) -sSTANDALONE_WASM \
-           -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=1GB -sTOTAL_STACK=1MB -Icore
+           -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=1GB -sTOTAL_STACK=1MB -Icore $(HOST_IMPORTS)
 $(BUILD)/ctest-wasm/simd/%.wasm: tests/c/%.c $(CORE_SRC) $(CORE_HDR) tests/c/check.h
 	@mkdir -p $(dir $@)
 	$(EMCC) $(WASM_TEST_FLAGS) -msimd128 $< $(CORE_SRC) -o $@
@@ -129,7 +132,7 @@ dist: deps wasm ## the single-file lab: dist/accumlab.html
 # bench_step.c drives the core's internal API; built three ways from the same C: SIMD wasm,
 # scalar wasm, and native (gcc -O2 -msse2 -ffp-contract=off: 128-bit vectors, no FMA).
 BENCH_EMFLAGS := -O3 $(WASM_DETERMINISM) --no-entry -sSTANDALONE_WASM \
-           -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=16MB -sMAXIMUM_MEMORY=1GB -sTOTAL_STACK=1MB -sERROR_ON_UNDEFINED_SYMBOLS=1
+           -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=16MB -sMAXIMUM_MEMORY=1GB -sTOTAL_STACK=1MB -sERROR_ON_UNDEFINED_SYMBOLS=1 $(HOST_IMPORTS)
 BENCH_BINS := $(BUILD)/bench/bench.wasm $(BUILD)/bench/bench-scalar.wasm $(BUILD)/bench/bench_native
 bench-build: $(BENCH_BINS)
 $(BUILD)/bench/bench.wasm: bench/bench_step.c bench/compare_f32_probe.c $(CORE_SRC) $(CORE_HDR)

@@ -7,7 +7,7 @@ export async function loadBench(path) {
   const imports = {};
   for (const { module: mod, name } of WebAssembly.Module.imports(module)) {
     imports[mod] ??= {};
-    imports[mod][name] = name === 'emscripten_notify_memory_growth' ? () => {} : () => {
+    imports[mod][name] = name === 'emscripten_notify_memory_growth' || name === 'al_progress' ? () => {} : () => {
       throw new Error(`unexpected import ${mod}.${name}`);
     };
   }

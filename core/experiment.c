@@ -226,6 +226,10 @@ static double base_lr(const al_config *c, long t) {
 
 static int micro_batches(const al_experiment *e, int size) { return (size + e->m - 1) / e->m; }
 
+/* A phase of the step begins / one more of its micro-batches (or its one big batch) is done. */
+static void phase_begin(al_experiment *e, int phase) { e->pass_phase = phase; e->pass_done = 0; }
+static void passed(al_experiment *e, int total) { al_progress(e->pass_phase, ++e->pass_done, total); }
+
 /* What the accumulated loop multiplies a micro-batch's summed loss by: its reduction over its
  * n_j valid targets, then the correction (÷k, or ÷ the group's count for global_count). */
 static float micro_batch_scale(const al_experiment *e, double n_j, double count) {
@@ -254,6 +258,7 @@ static double accumulate(al_experiment *e, const al_pass *p, long s, int size, d
         if (first_count < 0) first_count = n_j;
         if (observe && B != e->m) e->seen.uneven = 1;
         S += forward_backward(e, p, off, B, micro_batch_scale(e, n_j, count), s);
+        passed(e, J);
         if (per_micro) {
             *last_norm = al_clip_grad_norm(p->grads, e->model.P, c->clip_grad_norm);
             if (observe && *last_norm + 1e-6 > c->clip_grad_norm) e->seen.clip_acc = 1;
@@ -271,7 +276,9 @@ static void reference_gradient(al_experiment *e, al_step_record *rec, long s, in
     al_pass p = pass_of(&e->ref);
     begin_pass(e, &p, 1);
     float scale = c->reduction == AL_REDUCTION_MEAN ? (float)(1.0 / count) : 1.0f;
+    phase_begin(e, AL_PHASE_REFERENCE);
     rec->loss_ref = forward_backward(e, &p, 0, size, scale, s) / count;
+    passed(e, 1);
     /* without clipping, the norm comes from the comparison's sums (al_experiment_step) */
     if (c->clip_grad_norm > 0) rec->grad_norm_ref = al_clip_grad_norm(p.grads, e->model.P, c->clip_grad_norm);
 }
@@ -290,6 +297,7 @@ static void step_accumulated(al_experiment *e, al_step_record *rec, long s, int 
     al_run *r = &e->acc;
     al_pass p = pass_of(r);
     double norm = 0.0;
+    phase_begin(e, AL_PHASE_ACCUMULATED);
     double S = accumulate(e, &p, s, size, count, 1, 1, &r->sched_t, &norm);
     rec->loss_acc = S / count;
     rec->micro_batches = micro_batches(e, size);
@@ -346,6 +354,7 @@ static void accumulate_from_reference(al_experiment *e, int size, double count) 
         al_loss_forward_backward(e->dy, v.scratch, v.z[e->model.L - 1], e->gy + (long)off * e->T,
                                  e->mask ? e->gmask + (long)off * e->T : 0, c->loss, scale, B, e->OUT, e->T);
         al_model_backward(e->sp_grads, &v, e->dy, x, params, &e->model, B);
+        passed(e, J);
     }
 }
 
@@ -358,6 +367,7 @@ static void accumulate_from_reference(al_experiment *e, int size, double count) 
 static double same_point_gradient(al_experiment *e, long s, int size, double count) {
     const al_config *c = &e->cfg;
     int per_micro = c->clip_grad_norm > 0 && c->clip_placement == AL_CLIP_PER_MICRO_BATCH;
+    phase_begin(e, AL_PHASE_SAME_POINT);
 #ifndef AL_SAME_POINT_FULL_PASS
     if (!per_micro && forward_is_per_sample(e)) {
         accumulate_from_reference(e, size, count);
@@ -373,6 +383,7 @@ static double same_point_gradient(al_experiment *e, long s, int size, double cou
         /* the partial sums were clipped: the unclipped loop needs a pass of its own */
         al_rng again = e->acc.dropout;
         al_pass u = {e->ref.params, e->sp_unclipped, e->sp_running, &again};
+        phase_begin(e, AL_PHASE_SAME_POINT); /* the unclipped pass: counted again from 0 */
         accumulate(e, &u, s, size, count, 0, 0, NULL, &norm);
         return al_grad_norm(e->sp_unclipped, e->model.P);
     }

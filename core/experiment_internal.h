@@ -72,7 +72,19 @@ struct al_experiment {
     al_verdict v;
     al_signs seen;
     int saw_grads_off;
+    int pass_phase, pass_done; /* progress inside the current step (al_progress) */
 };
+
+/* Progress inside one step, for a host that shows it (the page: "accumulated run,
+ * micro-batch 812 of 4096"): phase AL_PHASE_*, micro-batches done of total in that phase.
+ * The wasm build calls the host's import env.al_progress (wasm/host-imports.js: the binding
+ * gives it); numbers never depend on it. Native builds have no host to tell. */
+enum { AL_PHASE_REFERENCE, AL_PHASE_SAME_POINT, AL_PHASE_ACCUMULATED };
+#ifdef __EMSCRIPTEN__
+void al_progress(int phase, int done, int total);
+#else
+static inline void al_progress(int phase, int done, int total) { (void)phase; (void)done; (void)total; }
+#endif
 
 /* ---- batches.c ---- */
 void al_data_facts_of(al_data_facts *f, const al_config *c);

@@ -43,15 +43,23 @@ async function loadBytes(url) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-function importsFor(module) {
-  // A standalone Emscripten module asks for very little; anything unexpected fails loudly.
+/** The phases of a step, as the core reports its progress (core/experiment_internal.h AL_PHASE_*). */
+export const STEP_PHASES = Object.freeze(['reference', 'same point', 'accumulated']);
+
+function importsFor(module, host) {
+  // A standalone Emscripten module asks for very little (wasm/host-imports.js); anything
+  // unexpected fails loudly.
+  const known = {
+    emscripten_notify_memory_growth: () => {}, // views are rebuilt after every call anyway
+    // Progress inside a step: called between micro-batches, so it must stay cheap.
+    al_progress: (phase, done, total) => { host.progress?.({ phase: STEP_PHASES[phase] ?? String(phase), done, total }); },
+  };
   const imports = {};
   for (const { module: mod, name, kind } of WebAssembly.Module.imports(module)) {
     if (kind !== 'function') continue;
     imports[mod] ??= {};
-    imports[mod][name] = name === 'emscripten_notify_memory_growth'
-      ? () => {}   // views are rebuilt after every call anyway
-      : () => { throw new AccumLabError(`the core called an unexpected import ${mod}.${name}`, 'state', ''); };
+    imports[mod][name] = (mod === 'env' && known[name])
+      || (() => { throw new AccumLabError(`the core called an unexpected import ${mod}.${name}`, 'state', ''); });
   }
   return imports;
 }
@@ -68,8 +76,9 @@ export async function createLab(options = {}) {
   const bytes = options.wasmBytes ?? await loadBytes(options.wasmUrl ? new URL(options.wasmUrl, import.meta.url)
     : new URL(simd ? './accumlab.wasm' : './accumlab-scalar.wasm', import.meta.url));
   const module = await WebAssembly.compile(bytes);
-  const instance = await WebAssembly.instantiate(module, importsFor(module));
-  return new Lab(instance.exports, simd);
+  const host = { progress: null };
+  const instance = await WebAssembly.instantiate(module, importsFor(module, host));
+  return new Lab(instance.exports, simd, host);
 }
 
 /** Reads a JSON text the core writes with `write(buf, cap)` (returns the length it needs). */
@@ -105,14 +114,26 @@ function deepFreeze(o) {
 
 class Lab {
   #x;
-  constructor(exports, simd) {
+  #host;
+  constructor(exports, simd, host = { progress: null }) {
     this.#x = exports;
+    this.#host = host;
     this.simd = simd;
     exports._initialize?.();
     /** What the core reads and writes: schema, record layout, cause ids (core/contract.c). */
     this.contract = readContract(exports);
     /** Every config field: {path, type, default, min, max, options, doc, ...} (core/schema.c). */
     this.schema = this.contract.schema;
+  }
+
+  /**
+   * Listens to progress inside each step: fn({phase: 'reference' | 'same point' |
+   * 'accumulated', done, total}) after every micro-batch (the reference's one big batch is
+   * 1 of 1; with clipping per micro-batch the same point counts twice, clipped and not).
+   * Called from inside run.step(): keep it cheap. null stops listening.
+   */
+  onProgress(fn) {
+    this.#host.progress = typeof fn === 'function' ? fn : null;
   }
 
   /** Bytes of WebAssembly memory the instance holds now (it grows, never shrinks). */

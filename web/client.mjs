@@ -15,11 +15,12 @@ export class EngineError extends Error {
 /**
  * Wraps a Worker (or anything with postMessage / addEventListener('message')).
  *   onStep(record, id): called for every {type: 'step'} progress message
+ *   onProgress({step, phase, done, total}, id): progress inside a long step
  *   onPicture(picture, id): called for every {type: 'picture', step, picture} message of a
  *     run request asked for pictures (run(maxSteps, {picture: {size, everyMs}}))
  *   onCrash(error): the worker failed outside any request (script error)
  */
-export function createClient(worker, { onStep = () => {}, onPicture = () => {}, onCrash = () => {} } = {}) {
+export function createClient(worker, { onStep = () => {}, onPicture = () => {}, onProgress = () => {}, onCrash = () => {} } = {}) {
   let nextId = 1;
   const pending = new Map();
 
@@ -31,6 +32,10 @@ export function createClient(worker, { onStep = () => {}, onPicture = () => {}, 
     }
     if (msg && msg.type === 'picture') {
       onPicture(msg.picture, msg.id);
+      return;
+    }
+    if (msg && msg.type === 'progress') {
+      onProgress(msg, msg.id);
       return;
     }
     const p = pending.get(msg?.id);

@@ -69,6 +69,7 @@ function startApp() {
     createWorker: createEngineWorker,
     onStep: (record, id) => controller.onStep(record, id),
     onPicture: (picture, id) => controller.onPicture(picture, id),
+    onProgress: (progress, id) => controller.onProgress(progress, id),
     onCrash(error) {
       controller.onCrash(error);
       if (error.code === 'stopped' || error.code === 'restart-failed') return; // the run's own catch, or showPhase, says so
@@ -138,6 +139,12 @@ function startApp() {
         panel.showNone('No verdict for this run: it ended at the step shown.', `Stopped at step ${step} by an error`);
         dom.runError.hidden = false;
         if (e.code !== 'crash') dom.runError.textContent = `Stopped: ${e.message}`; // onCrash said it
+      },
+      progress: ({ step, phase, done, total }) => {
+        // A long step: say where inside it the engine is (the worker posts this from inside it).
+        if (controller.phase !== 'running') return;
+        const where = phase === 'reference' ? 'the reference run’s big batch' : `${phase === 'same point' ? 'the same-point pass' : 'the accumulated run'}: micro-batch ${done} of ${total}`;
+        dom.status.textContent = `Running: step ${step} of ${dom.progress.max}, ${where}`;
       },
       picture: (p) => {
         pendingPicture = p;

@@ -17,6 +17,10 @@
 //                                   a picture is slow: at most a quarter of the time goes to
 //                                   them), and once after the request's last step unless one
 //                                   of that step was posted (so the final state is drawn)
+//                                   A step that takes over PROGRESS_MS also posts
+//                                   {type: 'progress', id, step, phase, done, total} at most
+//                                   every PROGRESS_MS from inside it (phase 'reference' |
+//                                   'same point' | 'accumulated'; micro-batches done of total)
 //   {type: 'picture', size}       → picture             both models at the current step
 //                                   (before any step: the initial parameters, both runs equal)
 //   {type: 'stop'}                → {stopped: boolean}  ends the current run request after
@@ -31,6 +35,8 @@
 // loop, so a 'stop' message is seen between steps and the worker never blocks for long.
 
 const SLICE_MS = 12;
+// A step longer than this reports its progress (micro-batch i of k), at most this often.
+export const PROGRESS_MS = 100;
 export const PICTURE_EVERY_MS = 150;
 
 /** The run request's picture option, checked: {size, everyMs} or null. */
@@ -107,6 +113,16 @@ export function createProtocol({ loadEngine, post }) {
     },
     async run(msg) {
       const r = requireRun();
+      // Progress inside a long step: the engine calls back between micro-batches (lab.onProgress);
+      // posted from inside the step, so the page hears it while the worker is busy.
+      let stepStart = Date.now();
+      let lastProgress = 0;
+      lab.onProgress?.((p) => {
+        const now = Date.now();
+        if (now - stepStart < PROGRESS_MS || now - lastProgress < PROGRESS_MS) return;
+        lastProgress = now;
+        post({ type: 'progress', id: msg.id, step: step + 1, ...p });
+      });
       const limit = msg.maxSteps ?? Infinity;
       const pictures = pictureOption(msg.picture);
       const me = { id: msg.id, stopRequested: msg.id < stopBefore };
@@ -128,6 +144,7 @@ export function createProtocol({ loadEngine, post }) {
       try {
         let sliceStart = Date.now();
         while (count < limit && !me.stopRequested) {
+          stepStart = Date.now();
           const record = r.step();
           if (record === null) {
             done = true;
@@ -146,6 +163,7 @@ export function createProtocol({ loadEngine, post }) {
         if (pictures && pictured !== step) postPicture();
         return { done, stopped: me.stopRequested, step, result: r.result() };
       } finally {
+        lab.onProgress?.(null);
         if (active === me) active = null;
       }
     },

@@ -34,6 +34,7 @@ const keyOf = (config) => JSON.stringify(config);
  *   interrupted({step})                        a run on screen was stopped by an action
  *                                              that then did not run (refused, invalid)
  *   picture(picture)                           a picture of both models (protocol 'picture')
+ *   progress({step, phase, done, total})       progress inside a long step of the run on screen
  * canRun() → true unless a control holds an invalid value.
  * runOptions: extra fields of every run request (e.g. {picture: {size, everyMs}}).
  */
@@ -189,6 +190,11 @@ export function createRunController({ client, view = {}, canRun = () => true, ru
       if (id !== activeRunId || !shown) return;
       shown.step = record.step;
       tell('record', record);
+    },
+    /** Progress inside a long step (protocol 'progress'): passed on if it is the run on screen. */
+    onProgress(progress, id) {
+      if (id !== activeRunId || !shown) return;
+      tell('progress', progress);
     },
     /** A picture from the engine: passed on if it is of the run on screen. */
     onPicture(picture, id) {

@@ -29,11 +29,11 @@ export function isTrap(error) {
 
 /**
  * createWorker: () => Worker (web/engine-host.mjs createEngineWorker)
- * onStep(record, id), onPicture(picture, id), onCrash(error): as in createClient; see above
+ * onStep(record, id), onPicture(picture, id), onProgress(progress, id), onCrash(error): as in createClient; see above
  * for onCrash.
  */
 export function createSupervisor({
-  createWorker, onStep = () => {}, onPicture = () => {}, onCrash = () => {},
+  createWorker, onStep = () => {}, onPicture = () => {}, onProgress = () => {}, onCrash = () => {},
   watchdogMs = WATCHDOG_MS, stopGraceMs = STOP_GRACE_MS, locks = globalThis.navigator?.locks,
 }) {
   let worker = null;
@@ -61,6 +61,7 @@ export function createSupervisor({
     client = createClient(worker, {
       onStep(record, id) { if (gen === generation) onStep(record, id); },
       onPicture(picture, id) { if (gen === generation) onPicture(picture, id); },
+      onProgress(progress, id) { if (gen === generation) onProgress(progress, id); },
       onCrash(error) { if (gen === generation) crash(error.message || 'the worker failed'); },
     });
   }

@@ -134,7 +134,14 @@ test('Stop inside a 10-second step (2 M parameters, k 4096) answers within 1 s a
   await withPage(t, {}, async (page) => {
     await page.goto(`${lab.url}?m=1&k=4096&n=4096&hidden=1445,1445`);
     await page.waitForFunction(() => document.body.dataset.phase === 'running', null, { timeout: 60000 });
-    await page.waitForTimeout(1500);
+    // Inside the long step the page says where the engine is (progress posted from inside it).
+    await page.waitForFunction(() => /^Running: step 1 of 20, the accumulated run: micro-batch \d+ of 4096$/.test(document.getElementById('status').textContent), null, { timeout: 30000 });
+    const seen = [];
+    for (let i = 0; i < 3; i++) {
+      seen.push(Number((await page.locator('#status').innerText()).match(/micro-batch (\d+)/)[1]));
+      await page.waitForTimeout(250);
+    }
+    assert.ok(seen[2] > seen[0], `the micro-batch count moves: ${seen}`);
     const t0 = Date.now();
     await page.click('#stop');
     await page.waitForFunction(() => /^Stopped/.test(document.getElementById('status').textContent), null, { timeout: 20000 });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createProtocol, serializeError } from '../../web/protocol.mjs';
+import { PROGRESS_MS, createProtocol, serializeError } from '../../web/protocol.mjs';
 import { ROOT } from './helpers.mjs';
 import { stubEngine } from './stub-engine.mjs';
 
@@ -66,6 +66,31 @@ test('run posts one step message per step before its answer', async () => {
   assert.deepEqual(steps, [1, 2, 3, 4, 5]);
   const answerAt = messages.indexOf(rest);
   assert.ok(messages.slice(answerAt).every((m) => m.type !== 'step'), 'no step message after the answer');
+});
+
+test('a long step posts its progress from inside it, at most every PROGRESS_MS; short steps post none', async () => {
+  const { send, messages, times } = inProcess(stubEngine({ ms: 5 * PROGRESS_MS, micro: 50 }));
+  await send({ type: 'init', simd: false });
+  await send({ type: 'start', config: { steps: 2 } });
+  const done = await send({ type: 'run' });
+  const at = messages.indexOf(done);
+  const progress = messages.map((m, i) => [m, times[i]]).filter(([m]) => m.type === 'progress');
+  assert.ok(progress.length >= 6 && progress.length <= 10, `${progress.length} progress messages over two steps of ${5 * PROGRESS_MS} ms`);
+  for (const [m] of progress) {
+    assert.equal(m.phase, 'accumulated');
+    assert.ok(m.step === 1 || m.step === 2, `step ${m.step}`);
+    assert.ok(m.done >= 1 && m.done <= 50 && m.total === 50);
+    assert.ok(messages.indexOf(m) < at, 'before the answer');
+  }
+  const firstOfStep2 = messages.findIndex((m) => m.type === 'step' && m.record.step === 1);
+  assert.ok(progress.filter(([m]) => m.step === 1).every(([m]) => messages.indexOf(m) < firstOfStep2), 'step 1\'s progress comes before its record');
+  for (let i = 1; i < progress.length; i++) assert.ok(progress[i][1] - progress[i - 1][1] >= PROGRESS_MS - 2, 'throttled');
+  // Fast steps: nothing.
+  const quick = inProcess(stubEngine({ ms: 2, micro: 50 }));
+  await quick.send({ type: 'init', simd: false });
+  await quick.send({ type: 'start', config: { steps: 5 } });
+  await quick.send({ type: 'run' });
+  assert.equal(quick.messages.filter((m) => m.type === 'progress').length, 0);
 });
 
 test('stop ends a running run between steps and cancels queued runs', async () => {

@@ -5,16 +5,20 @@
 //   inits       an array: each createLab's `simd` argument is pushed to it
 //   pictureMs   busy-wait this long in every picture() (a slow picture)
 //   pictures    an array: the step of every picture() taken is pushed to it
+//   micro       report progress inside each step as this many micro-batches of the
+//               accumulated run, spread over its `ms` (lab.onProgress, as the engine does)
 // A run's picture({size = 48}) is a grid picture of its step, the shape of run.picture()'s
 // (two runs of zeros, one output); a size that is not an integer is refused.
 // A config with `bad: true` is refused the way the engine refuses one (AccumLabError).
-export function stubEngine({ ms = 0, onStep, inits, pictureMs = 0, pictures } = {}) {
+export function stubEngine({ ms = 0, onStep, inits, pictureMs = 0, pictures, micro = 0 } = {}) {
   return {
     simdSupported: () => true,
     async createLab({ simd } = {}) {
       inits?.push(simd);
+      let progress = null;
       return {
         simd: simd ?? true,
+        onProgress(fn) { progress = fn; },
         start(config) {
           if (config.bad) throw Object.assign(new Error('optimizer.lr: -1 is not > 0'), { name: 'AccumLabError', code: 'range', field: 'optimizer.lr' });
           let t = 0;
@@ -25,8 +29,14 @@ export function stubEngine({ ms = 0, onStep, inits, pictureMs = 0, pictures } = 
             step() {
               if (t >= total) return null;
               onStep?.(t + 1);
-              const end = Date.now() + ms;
-              while (Date.now() < end) { /* work */ }
+              const begin = Date.now();
+              const end = begin + ms;
+              let told = 0;
+              while (Date.now() < end) {
+                const due = micro ? Math.floor(((Date.now() - begin) / ms) * micro) : 0;
+                while (told < due) progress?.({ phase: 'accumulated', done: ++told, total: micro });
+              }
+              while (told < micro) progress?.({ phase: 'accumulated', done: ++told, total: micro });
               t += 1;
               return { step: t };
             },

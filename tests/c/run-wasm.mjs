@@ -37,7 +37,7 @@ const wasi = {
 const module = await WebAssembly.compile(readFileSync(file));
 const { exports } = await WebAssembly.instantiate(module, {
   wasi_snapshot_preview1: wasi,
-  env: { emscripten_notify_memory_growth() {} },
+  env: { emscripten_notify_memory_growth() {}, al_progress() {} }, // no host to show progress to
 });
 memory = exports.memory;
 try {

@@ -1,5 +1,8 @@
 /* tests/c/test_json.c — the strict JSON reader: valid documents, escapes, every rejection,
- * truncation at every prefix, limits. Runs under ASan/UBSan (leaks are failures). */
+ * truncation at every prefix, limits, numbers bit-identical to strtod's. Runs under
+ * ASan/UBSan (leaks are failures). */
+#include <float.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -241,6 +244,250 @@ TEST(type_names) {
     CHECK(strcmp(json_type_name(JSON_OBJECT), "object") == 0, "object");
 }
 
+/* ---- numbers: always exactly strtod's double ------------------------------------------------ */
+
+static uint64_t bits_of(double d) { uint64_t b; memcpy(&b, &d, sizeof b); return b; }
+static double double_of(uint64_t b) { double d; memcpy(&d, &b, sizeof d); return d; }
+
+static uint64_t test_rng = 0x9E3779B97F4A7C15u;
+static uint64_t next_u64(void) { /* splitmix64 */
+    uint64_t z = (test_rng += 0x9E3779B97F4A7C15u);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+}
+
+/* The documents of up to BATCH numbers that number_is_strtods() gathers, then checks at once:
+ * one json_parse per batch (the counting and the filling pass) against one strtod per text. */
+#define BATCH 2048
+static struct {
+    char text[BATCH * 40];
+    size_t len, count, start[BATCH];
+    double want[BATCH]; /* strtod's */
+    long checked, mismatched, rejected;
+    char first_bad[80];
+} batch;
+
+static void flush_batch(void) {
+    if (!batch.count) return;
+    batch.text[batch.len] = ']';
+    json_error e;
+    json_value *v = json_parse(batch.text, batch.len + 1, &e);
+    CHECK(v && v->type == JSON_ARRAY && v->u.array.count == batch.count, "batch of %zu: %s at %zu",
+          batch.count, v ? "" : e.message, v ? 0 : e.offset);
+    for (size_t i = 0; v && i < batch.count; i++) {
+        const char *s = batch.text + batch.start[i];
+        batch.checked++;
+        if (bits_of(v->u.array.items[i].u.number) != bits_of(batch.want[i]) && batch.mismatched++ == 0) {
+            size_t n = strcspn(s, ",]");
+            snprintf(batch.first_bad, sizeof batch.first_bad, "%.*s", (int)(n < 60 ? n : 60), s);
+        }
+    }
+    json_free(v);
+    batch.count = 0;
+    batch.len = 0;
+}
+
+/* Queues one number text (a valid JSON number). Texts strtod reads as infinite are not queued:
+ * the reader must refuse them alone, with "number out of range". */
+static void number_is_strtods(const char *s) {
+    size_t n = strlen(s);
+    double d = strtod(s, NULL);
+    if (isinf(d)) {
+        json_error e;
+        json_value *v = json_parse(s, n, &e);
+        if (v || !strstr(e.message, "number out of range")) {
+            if (batch.rejected++ == 0) snprintf(batch.first_bad, sizeof batch.first_bad, "%.60s (inf)", s);
+        }
+        json_free(v);
+        return;
+    }
+    if (batch.count == BATCH || batch.len + n + 2 > sizeof batch.text) flush_batch();
+    batch.text[batch.len++] = batch.count ? ',' : '[';
+    batch.want[batch.count] = d;
+    batch.start[batch.count++] = batch.len;
+    memcpy(batch.text + batch.len, s, n);
+    batch.len += n;
+}
+
+/* Flushes and reports: every queued text read as strtod did, every infinite one refused. */
+static void numbers_checked(const char *what, long at_least) {
+    flush_batch();
+    CHECK(batch.mismatched == 0, "%s: %ld of %ld differ from strtod, first: %s", what, batch.mismatched,
+          batch.checked, batch.first_bad);
+    CHECK(batch.rejected == 0, "%s: %ld overflowing texts not refused as out of range, first: %s", what,
+          batch.rejected, batch.first_bad);
+    CHECK(batch.checked >= at_least, "%s: only %ld checked", what, batch.checked);
+    printf("  %s: %ld numbers bit-identical to strtod\n", what, batch.checked);
+    batch.checked = batch.mismatched = batch.rejected = 0;
+}
+
+/* %.17g, %.16g, %.15g (the shortest round trip is one of them or shorter), %.19e (20 digits:
+ * more than the 19 kept), %g at a random precision 1-17, and %f for moderate magnitudes. */
+#ifndef RANDOM_DOUBLES /* -DRANDOM_DOUBLES=100000000L for a longer hunt */
+#ifdef __EMSCRIPTEN__
+#define RANDOM_DOUBLES 100000L /* musl's printf and strtod are slow; the wasm builds run twice in CI */
+#else
+#define RANDOM_DOUBLES 2000000L
+#endif
+#endif
+TEST(random_doubles_read_as_strtod_does) {
+    char s[400];
+    for (long i = 0; i < RANDOM_DOUBLES; i++) {
+        uint64_t r = next_u64();
+        double d = double_of(r);
+        if (!isfinite(d)) continue;
+        int form = (int)(i % 6);
+        switch (form) {
+        case 0: snprintf(s, sizeof s, "%.17g", d); break;
+        case 1: snprintf(s, sizeof s, "%.16g", d); break;
+        case 2: snprintf(s, sizeof s, "%.15g", d); break;
+        case 3: snprintf(s, sizeof s, "%.19e", d); break;
+        case 4: snprintf(s, sizeof s, "%.*g", 1 + (int)(r >> 59) % 17, d); break;
+        default:
+            if (fabs(d) > 1e-30 && fabs(d) < 1e20) snprintf(s, sizeof s, "%.*f", (int)(r >> 58) % 40, d);
+            else snprintf(s, sizeof s, "%.17g", d);
+        }
+        number_is_strtods(s);
+    }
+    numbers_checked("random bit patterns", RANDOM_DOUBLES * 9 / 10);
+}
+
+/* Every power of ten of the table and past its ends, with short, 16-19-digit and 20-digit
+ * mantissas, and random 1-20-digit mantissas at random exponents. */
+TEST(every_decimal_exponent_reads_as_strtod_does) {
+    static const char *mantissas[] = {"1", "9", "5", "123456789", "9007199254740993", "4503599627370497",
+                                      "9999999999999999999", "1844674407370955161", "12345678901234567890",
+                                      "2.2250738585072011", "7.2057594037927933", "1.00000000000000000001"};
+    char s[64];
+    for (int q = -360; q <= 330; q++)
+        for (size_t k = 0; k < sizeof mantissas / sizeof *mantissas; k++) {
+            snprintf(s, sizeof s, "%se%d", mantissas[k], q);
+            number_is_strtods(s);
+        }
+    numbers_checked("fixed mantissas at exponents -360..330", 7500);
+    for (long i = 0; i < RANDOM_DOUBLES / 8; i++) {
+        uint64_t r = next_u64();
+        int digits = 1 + (int)(r % 20), q = (int)((r >> 8) % 680) - 350;
+        uint64_t m = next_u64();
+        if (digits < 20) {
+            uint64_t p = 1;
+            for (int j = 0; j < digits; j++) p *= 10;
+            m %= p;
+        }
+        snprintf(s, sizeof s, "%llue%d", (unsigned long long)m, q);
+        number_is_strtods(s);
+    }
+    numbers_checked("random mantissas of 1-20 digits", RANDOM_DOUBLES / 10);
+}
+
+/* Decimals exactly half-way between two adjacent doubles (h * 2^b, h odd with 54 bits), the
+ * ties Eisel-Lemire cannot break, and their neighbours one unit of the last digit away. */
+TEST(halfway_cases_read_as_strtod_does) {
+    char s[64];
+    for (long i = 0; i < RANDOM_DOUBLES / 40; i++) {
+        uint64_t h = (next_u64() >> 11) | (UINT64_C(1) << 53) | 1; /* 2^53 <= h < 2^54, odd */
+        int b = (int)(i % 15) - 4;
+        uint64_t d;
+        int q = 0;
+        if (b >= 0) { /* h * 2^b as an integer (< 2^64) */
+            d = h << b;
+        } else { /* h * 2^b = h * 5^-b * 10^b */
+            d = h;
+            for (int j = 0; j < -b; j++) d *= 5;
+            q = b;
+        }
+        for (int delta = -1; delta <= 1; delta++) {
+            snprintf(s, sizeof s, "%llue%d", (unsigned long long)(d + (uint64_t)(int64_t)delta), q);
+            number_is_strtods(s);
+        }
+    }
+    /* ties times a power of ten: 5^q * r * 2^b with 5^q * r odd and of 54 bits */
+    uint64_t five = 1;
+    for (int q = 0; q <= 23; q++, five *= 5) {
+        for (uint64_t r = 1; r < 64; r += 2) {
+            uint64_t h = five * r;
+            if (h >> 54 || !(h >> 53)) continue;
+            for (int b = q; b < q + 8; b++) {
+                uint64_t d = r << (b - q); /* h * 2^b = d * 10^q */
+                snprintf(s, sizeof s, "%llue%d", (unsigned long long)d, q);
+                number_is_strtods(s);
+                snprintf(s, sizeof s, "%llue%d", (unsigned long long)(d + 1), q);
+                number_is_strtods(s);
+            }
+        }
+    }
+    numbers_checked("half-way cases and neighbours", RANDOM_DOUBLES / 40);
+}
+
+/* Known hard cases: the expected bits, and strtod's. */
+TEST(hard_numbers_read_exactly) {
+    static const struct { const char *s; uint64_t bits; } cases[] = {
+        {"9007199254740993", 0x4340000000000000u},        /* 2^53 + 1: a tie, to even 2^53 */
+        {"9007199254740995", 0x4340000000000002u},        /* a tie, to even 2^53 + 4 */
+        {"9007199254740993.0000000001", 0x4340000000000001u}, /* just above the tie */
+        {"2.2250738585072011e-308", 0x000FFFFFFFFFFFFFu}, /* the largest subnormal */
+        {"2.2250738585072012e-308", 0x0010000000000000u}, /* DBL_MIN */
+        {"2.2250738585072014e-308", 0x0010000000000000u},
+        {"4.9406564584124654e-324", 0x0000000000000001u}, /* the smallest subnormal */
+        {"2.4703282292062328e-324", 0x0000000000000001u}, /* just above half of it */
+        {"2.4703282292062327e-324", 0x0000000000000000u}, /* just below: zero */
+        {"1.7976931348623157e308", 0x7FEFFFFFFFFFFFFFu},  /* DBL_MAX */
+        {"1.7976931348623158e308", 0x7FEFFFFFFFFFFFFFu},  /* below the tie with 2^1024 */
+        {"8.98846567431158e307", 0x7FE0000000000000u},    /* 2^1023 */
+        {"1e23", 0x44B52D02C7E14AF6u},                    /* 10^23 is not a double; strtod's nearest */
+        {"1e22", 0x4480F0CF064DD592u},
+        {"0.1", 0x3FB999999999999Au},
+        {"0.3", 0x3FD3333333333333u},
+        {"7.038531e-26", 0x3AB5C87FB0000000u},
+        {"9223372036854775807", 0x43E0000000000000u},     /* 2^63 - 1 */
+        {"9223372036854775808", 0x43E0000000000000u},     /* 2^63 */
+        {"18446744073709551615", 0x43F0000000000000u},    /* 2^64 - 1: 20 digits */
+        {"18446744073709551616", 0x43F0000000000000u},
+        {"1234567890123456789", 0x43B12210F47DE981u},     /* 19 digits */
+        {"12345678901234567890", 0x43E56A95319D63E1u},    /* 20 digits */
+        {"0.000000000000000000000000000123", 0x3A237D7906F68D05u},
+        {"123e-31", 0x39EF2F280B2414D5u},
+        {"3.141592653589793", 0x400921FB54442D18u},
+        {"2.718281828459045", 0x4005BF0A8B145769u},
+        {"1e-400", 0x0000000000000000u},                  /* underflows to zero: accepted, as before */
+        {"-0", 0x8000000000000000u},
+        {"-0.0", 0x8000000000000000u},
+        {"-0e999999", 0x8000000000000000u},
+        {"0.000e-5", 0x0000000000000000u},
+        {"-2.2250738585072011e-308", 0x800FFFFFFFFFFFFFu},
+        {"-1.7976931348623157e308", 0xFFEFFFFFFFFFFFFFu},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        json_error e;
+        json_value *v = parse(cases[i].s, &e);
+        CHECK(v && v->type == JSON_NUMBER, "%s: %s", cases[i].s, v ? "" : e.message);
+        if (v) {
+            uint64_t got = bits_of(v->u.number), want = bits_of(strtod(cases[i].s, NULL));
+            CHECK(got == cases[i].bits, "%s: 0x%016llX, want 0x%016llX", cases[i].s, (unsigned long long)got,
+                  (unsigned long long)cases[i].bits);
+            CHECK(got == want, "%s: 0x%016llX, strtod 0x%016llX", cases[i].s, (unsigned long long)got,
+                  (unsigned long long)want);
+        }
+        json_free(v);
+    }
+}
+
+TEST(overflowing_numbers_are_out_of_range) {
+    const char *bad[] = {"1e309", "-1e309", "1.7976931348623159e308", "1.797693134862315808e308",
+                         "17976931348623159e292", "9999999999999999999e290", "1e400", "-1e99999999999",
+                         "123456789012345678901234567890e300", "0.1e310"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        json_error e;
+        json_value *v = parse(bad[i], &e);
+        CHECK(!v && strcmp(e.message, "number out of range") == 0 && e.offset == 0, "%s: %s", bad[i],
+              v ? "accepted" : e.message);
+        json_free(v);
+    }
+    size_t off = 0;
+    CHECK(rejects("[0.5, -1.7976931348623159e308]", &off) && off == 6, "offset %zu", off);
+}
+
 int main(void) {
     RUN(scalars_of_every_type_parse);
     RUN(numbers_follow_the_grammar);
@@ -253,5 +500,10 @@ int main(void) {
     RUN(depth_is_limited);
     RUN(large_flat_documents_parse);
     RUN(type_names);
+    RUN(random_doubles_read_as_strtod_does);
+    RUN(every_decimal_exponent_reads_as_strtod_does);
+    RUN(halfway_cases_read_as_strtod_does);
+    RUN(hard_numbers_read_exactly);
+    RUN(overflowing_numbers_are_out_of_range);
     return check_summary("json");
 }

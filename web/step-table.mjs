@@ -1,6 +1,7 @@
 // web/step-table.mjs — the comparison at one step, in plain words first (same? how far
 // apart? same direction? same size?), the expert numbers (allclose, bitwise, ULP …) under
 // "Details"; a slider scrubs the steps recorded so far.
+import { el } from './dom.mjs';
 import { fmt, fmtCount, fmtRatio, fmtSizeRatio } from './format.mjs';
 import { gradOf, relativeWords } from './verdict-view.mjs';
 
@@ -43,13 +44,6 @@ const METRICS = [
   ['cosine', 'cosine', 'direction: 1 = same', (v) => (Number.isFinite(v) ? v.toFixed(7) : fmt(v))],
   ['normRatio', 'norm ratio', '‖accumulated‖ / ‖reference‖', fmtRatio],
 ];
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 function makeTable(className, caption, rows) {
   const table = el('table', className);

@@ -1,6 +1,7 @@
 // web/verdict-view.mjs — the verdict: one headline a student reads first, three key numbers
 // (same-point size ratio, largest difference, parameters), the engine's sentence and the
 // named causes with one-click fixes. A landmark region named "Verdict".
+import { el } from './dom.mjs';
 import { FIXES } from './run-words.mjs';
 import { fmt, fmtFactor, fmtSizeRatio } from './format.mjs';
 
@@ -46,13 +47,6 @@ export function keyNumbers(r, k) {
     { id: 'diff', label: 'Largest difference', value: fmt(g.maxAbsDiff), note: g.closeness === 'bitwise' ? 'bit for bit equal' : `${relativeWords(g.relNormDiff)} of the gradient's size` },
     { id: 'params', label: `Parameters, step ${r.step}`, value: PARAM_WORDS[r.params.closeness] ?? r.params.closeness, note: r.params.closeness === 'bitwise' ? 'bit for bit' : `largest difference ${fmt(r.params.maxAbsDiff)}` },
   ];
-}
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
 }
 
 /**

@@ -88,7 +88,9 @@ enum {
     AL_CAUSE_ROUNDING_AMPLIFIED = 1 << 14,    /* the same gradients up to rounding at every step, but the
                                                  optimizer or unstable training grew the rounding differences */
     AL_CAUSE_CLIP_MASKS = 1 << 15,            /* clipping cut both gradients to max_norm and hid a scale */
-    AL_CAUSE_ZERO_TOLERANCE = 1 << 16         /* rtol and atol 0: float rounding itself counts as a difference */
+    AL_CAUSE_ZERO_TOLERANCE = 1 << 16,        /* rtol and atol 0: float rounding itself counts as a difference */
+    AL_CAUSE_WORLD_SIZE_AVERAGE = 1 << 17,    /* DDP averages over W replicas a sum-reduced loss: 1/W the gradient */
+    AL_CAUSE_SCHEDULER_STEPS_MULTIPLIED = 1 << 18 /* the schedule moves several steps per optimizer step (Accelerate: num_processes) */
 };
 
 typedef struct {

@@ -151,19 +151,53 @@ const float *al_experiment_data(const al_experiment *e, int which, long *len) {
     return p;
 }
 
-int al_gather_group(al_experiment *e, long s) {
-    long epoch = s / e->groups_per_epoch;
-    int g = (int)(s % e->groups_per_epoch);
-    if (epoch != e->perm_epoch) { epoch_order(e->perm, e->N, &e->cfg, epoch); e->perm_epoch = epoch; }
-    int start = g * e->G, size = e->N - start < e->G ? e->N - start : e->G;
-    for (int i = 0; i < size; i++) {
-        int id = e->perm[start + i];
-        e->gids[i] = id;
-        memcpy(e->gx + (long)i * e->IN, e->x + (long)id * e->IN, sizeof(float) * e->IN);
-        memcpy(e->gy + (long)i * e->T, e->y + (long)id * e->T, sizeof(float) * e->T);
-        if (e->mask) memcpy(e->gmask + (long)i * e->T, e->mask + (long)id * e->T, sizeof(float) * e->T);
+/* The micro-steps of step s. groupBoundary epoch: the epoch's group g of W·m·k positions
+ * (the last one shorter, or dropped), cut into micro-steps of W·m; global: micro-steps
+ * s·k .. s·k+k-1 of a counter that runs across epochs, each within its epoch. */
+static int step_slices(const al_experiment *e, long s, al_slice *out) {
+    int Wm = e->W * e->m;
+    if (e->cfg.group_boundary == AL_BOUNDARY_GLOBAL) {
+        for (int j = 0; j < e->k; j++) {
+            long u = s * e->k + j;
+            int start = (int)(u % e->micro_per_epoch) * Wm;
+            out[j] = (al_slice){u / e->micro_per_epoch, start, e->N - start < Wm ? e->N - start : Wm};
+        }
+        return e->k;
     }
-    return size;
+    long epoch = s / e->groups_per_epoch;
+    int start = (int)(s % e->groups_per_epoch) * e->G, size = e->N - start < e->G ? e->N - start : e->G;
+    int J = (size + Wm - 1) / Wm;
+    for (int j = 0; j < J; j++)
+        out[j] = (al_slice){epoch, start + j * Wm, size - j * Wm < Wm ? size - j * Wm : Wm};
+    return J;
+}
+
+static void order_of_epoch(al_experiment *e, long epoch) {
+    if (epoch != e->perm_epoch) { epoch_order(e->perm, e->N, &e->cfg, epoch); e->perm_epoch = epoch; }
+}
+
+/* Replica r of W gets positions r, r+W, r+2W, ... of a micro-step: DistributedSampler's
+ * indices[rank::num_replicas] (without its padding: a short micro-step leaves some replicas
+ * one sample fewer, or none). */
+int al_gather_group(al_experiment *e, long s) {
+    int J = step_slices(e, s, e->slices), n = 0;
+    for (int j = 0; j < J; j++) {
+        const al_slice *sl = &e->slices[j];
+        order_of_epoch(e, sl->epoch);
+        for (int r = 0; r < e->W; r++) {
+            int rows = 0;
+            for (int i = r; i < sl->len; i += e->W, rows++, n++) {
+                int id = e->perm[sl->start + i];
+                e->gids[n] = id;
+                memcpy(e->gx + (long)n * e->IN, e->x + (long)id * e->IN, sizeof(float) * e->IN);
+                memcpy(e->gy + (long)n * e->T, e->y + (long)id * e->T, sizeof(float) * e->T);
+                if (e->mask) memcpy(e->gmask + (long)n * e->T, e->mask + (long)id * e->T, sizeof(float) * e->T);
+            }
+            e->seg_rows[j * e->W + r] = rows;
+        }
+    }
+    e->n_micro = J;
+    return n;
 }
 
 int al_fail_empty_group(const al_experiment *e, long s, int size, al_error *err) {
@@ -178,14 +212,19 @@ int al_fail_empty_group(const al_experiment *e, long s, int size, al_error *err)
  * the mask through each epoch's order, without gathering the groups' inputs. */
 int al_check_masks(al_experiment *e, al_error *err) {
     if (!e->mask) return AL_OK;
-    long checked = 0, epoch = -1;
+    long checked = 0;
+    int same_every_epoch = !e->cfg.data.shuffle && e->cfg.group_boundary == AL_BOUNDARY_EPOCH;
     for (long s = 0; s < e->total_steps && checked < AL_MASK_CHECK_SAMPLES; s++) {
-        if (!e->cfg.data.shuffle && s >= e->groups_per_epoch) break; /* same groups every epoch */
-        if (s / e->groups_per_epoch != epoch) { epoch = s / e->groups_per_epoch; epoch_order(e->perm, e->N, &e->cfg, epoch); }
-        int start = (int)(s % e->groups_per_epoch) * e->G, size = e->N - start < e->G ? e->N - start : e->G;
+        if (same_every_epoch && s >= e->groups_per_epoch) break;
+        int J = step_slices(e, s, e->slices), size = 0;
         double count = 0.0;
-        for (int i = 0; i < size; i++)
-            for (int t = 0; t < e->T; t++) count += e->mask[(long)e->perm[start + i] * e->T + t];
+        for (int j = 0; j < J; j++) {
+            const al_slice *sl = &e->slices[j];
+            order_of_epoch(e, sl->epoch);
+            for (int i = 0; i < sl->len; i++)
+                for (int t = 0; t < e->T; t++) count += e->mask[(long)e->perm[sl->start + i] * e->T + t];
+            size += sl->len;
+        }
         checked += size;
         if (count == 0.0) return al_fail_empty_group(e, s, size, err);
     }

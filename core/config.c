@@ -19,7 +19,7 @@
 #include "json.h"
 #include "schema.h"
 
-#define MAX_CHILDREN 24
+#define MAX_CHILDREN 40
 
 _Static_assert(sizeof(al_activation) == sizeof(int) && sizeof(al_data_name) == sizeof(int),
                "enums are stored through int pointers (schema.h AL_ST_INT)");
@@ -303,6 +303,15 @@ static int finish_top(parse_ctx *x) {
     if ((long long)c->batch_size * c->accum_steps > AL_MAX_BATCH)
         return al_fail(x->e, AL_ERR_LIMIT, "accumSteps", "batchSize * accumSteps must be at most %d, got %d * %d = %lld",
                        AL_MAX_BATCH, c->batch_size, c->accum_steps, (long long)c->batch_size * c->accum_steps);
+    long long group = (long long)c->workers * c->batch_size * c->accum_steps;
+    if (group > AL_MAX_BATCH)
+        return al_fail(x->e, AL_ERR_LIMIT, "workers", "workers * batchSize * accumSteps (the reference's batch) must be at most %d, got %d * %d * %d = %lld",
+                       AL_MAX_BATCH, c->workers, c->batch_size, c->accum_steps, group);
+    al_framework_settle(c, x->given[AL_F_CORRECTION] != NULL, x->given[AL_F_GROUP_BOUNDARY] != NULL,
+                        x->given[AL_F_LAST_GROUP_DIVISOR] != NULL, x->given[AL_F_SCHEDULER_STEPS] != NULL);
+    if (c->workers > 1 && c->clip_grad_norm > 0 && c->clip_placement == AL_CLIP_PER_MICRO_BATCH)
+        return al_fail(x->e, AL_ERR_RANGE, "clipPlacement",
+                       "clipPlacement per_micro_batch with workers > 1 is not simulated (each replica would clip its own partial sums); use after_accumulation or workers 1");
     return AL_OK;
 }
 

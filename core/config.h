@@ -72,6 +72,15 @@ typedef struct al_config_s {
     const int32_t *bin_lens;        /* their lengths (a block's shape must match) */
     int n_bins;
 
+    /* data parallelism and what a framework does (core/frameworks.c) */
+    al_framework framework;         /* "framework": pytorch (default: a plain loop)|lightning|accelerate|hf_trainer_before_4_46|hf_trainer|deepspeed */
+    int workers;                    /* "workers": W simulated data-parallel replicas, 1..AL_MAX_WORKERS; W*m*k <= AL_MAX_BATCH */
+    int sync_batchnorm;             /* "syncBatchNorm": BatchNorm statistics over all replicas' micro-batches of a micro-step */
+    al_group_boundary group_boundary; /* "groupBoundary": epoch|global (derived from framework) */
+    al_last_group_divisor last_group_divisor; /* "lastGroupDivisor": accum_steps|micro_batches (derived) */
+    int scheduler_steps;            /* "schedulerStepsPerOptimizerStep": 1.. (derived: workers for accelerate) */
+    int count_across_workers;       /* "countAcrossWorkers": global_count counts the whole group on every replica */
+
     int steps;                      /* "steps": 1..AL_MAX_STEPS, default 20 */
     al_last_group last_group;       /* "lastGroup": keep (default)|drop */
     double rtol, atol;              /* "rtol", "atol": >= 0, finite, defaults 1e-5, 1e-8 */
@@ -93,6 +102,12 @@ void al_config_free(al_config *c);
  * the effective config, after defaults. Fields that do not apply are null (data.n of
  * explicit data, init when the lab initialises). */
 void al_config_write(const al_config *c, al_out *o);
+
+/* The framework's defaults (core/frameworks.c) for the knobs not given: correction,
+ * groupBoundary, lastGroupDivisor, schedulerStepsPerOptimizerStep. */
+void al_framework_settle(al_config *c, int correction_given, int boundary_given, int divisor_given, int steps_given);
+/* Each framework's defaults as a JSON array, for the contract. */
+void al_frameworks_write(al_out *o);
 
 /* The JSON names of the enums, for messages and for the verdict (index = enum value). */
 const char *al_activation_name(al_activation a);

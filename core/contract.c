@@ -125,12 +125,15 @@ static void write_contract(al_out *o) {
         al_out_end(o, '}');
     }
     al_out_end(o, ']');
+    al_out_key(o, "frameworks");
+    al_frameworks_write(o);
     al_out_key(o, "limits");
     al_out_begin(o, '{');
     write_int(o, "layers", AL_MAX_LAYERS);
     write_int(o, "width", AL_MAX_WIDTH);
     write_int(o, "params", AL_MAX_PARAMS);
     write_int(o, "batch", AL_MAX_BATCH);
+    write_int(o, "workers", AL_MAX_WORKERS);
     write_int(o, "samples", AL_MAX_SAMPLES);
     write_int(o, "steps", AL_MAX_STEPS);
     write_int(o, "arenaBytes", AL_MAX_ARENA_BYTES);

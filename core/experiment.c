@@ -26,17 +26,24 @@ static void *take(arena_cursor *a, size_t bytes) {
 
 static int check_batch(al_experiment *e, al_error *err) {
     const al_config *c = &e->cfg;
+    int Wm = e->W * e->m, keep = c->last_group == AL_LAST_KEEP, global = c->group_boundary == AL_BOUNDARY_GLOBAL;
     if (e->m > e->N)
         return al_fail(err, AL_ERR_RANGE, "batchSize", "batchSize %d is larger than the data (%d samples)", e->m, e->N);
-    if (c->last_group == AL_LAST_DROP && e->G > e->N)
+    if (Wm > e->N)
+        return al_fail(err, AL_ERR_RANGE, "workers", "workers x batchSize = %d is larger than the data (%d samples)", Wm, e->N);
+    if (!keep && !global && e->G > e->N)
         return al_fail(err, AL_ERR_RANGE, "accumSteps",
-                       "with lastGroup drop, batchSize x accumSteps = %d must not exceed the data (%d samples)", e->G, e->N);
+                       "with lastGroup drop, %sbatchSize x accumSteps = %d must not exceed the data (%d samples)",
+                       e->W > 1 ? "workers x " : "", e->G, e->N);
     if (c->norm == AL_NORM_BATCH) {
-        int r = e->N % e->G, last_micro = c->last_group == AL_LAST_KEEP && r ? r % e->m : 0;
-        if (e->m < 2 || last_micro == 1)
+        /* the smallest batch a BatchNorm sees: a replica's micro-batch (all replicas' with
+         * SyncBatchNorm), the epoch's short micro-step included */
+        int r = !keep ? 0 : global ? e->N % Wm : (e->N % e->G) % Wm;
+        int full = c->sync_batchnorm ? Wm : e->m, last = !r ? full : c->sync_batchnorm ? r : r < e->W ? 1 : r / e->W;
+        if (full < 2 || last == 1)
             return al_fail(err, AL_ERR_RANGE, "batchSize",
                            "batchnorm needs at least 2 samples per micro-batch in training mode (as PyTorch); %s",
-                           e->m < 2 ? "batchSize is 1" : "the last micro-batch of each epoch has 1 sample");
+                           full < 2 ? "batchSize is 1" : "the last micro-batch of each epoch has 1 sample");
     }
     return AL_OK;
 }
@@ -66,6 +73,8 @@ static size_t lay_out(al_experiment *e, arena_cursor *a, const al_data_facts *f)
     e->gy = take(a, fl * e->G * e->T);
     e->gmask = take(a, fl * e->G * e->T);
     e->gids = take(a, sizeof(int) * e->G);
+    e->slices = take(a, sizeof(al_slice) * e->k);
+    e->seg_rows = take(a, sizeof(int) * e->k * e->W);
     e->dy = take(a, fl * e->G * e->OUT);
     e->init = take(a, fl * e->model.P);
     float *acts = take(a, fl * al_acts_floats(&e->model, e->G));
@@ -75,6 +84,7 @@ static size_t lay_out(al_experiment *e, arena_cursor *a, const al_data_facts *f)
     long Rn = 2L * (e->model.L - 1) * e->model.max_width;
     e->sp_grads = take(a, sizeof(float) * e->model.P);
     e->sp_running = Rn ? take(a, sizeof(float) * Rn) : 0;
+    e->rep_running = Rn ? take(a, sizeof(float) * Rn) : 0;
     e->sp_unclipped = c->clip_grad_norm > 0 && c->clip_placement == AL_CLIP_PER_MICRO_BATCH ? take(a, sizeof(float) * e->model.P) : 0;
     return a->used;
 }
@@ -96,7 +106,9 @@ static void run_init(al_run *r, const al_experiment *e) {
         float *rm = r->running + (long)l * 2 * e->model.max_width;
         for (int h = 0; h < e->model.max_width; h++) { rm[h] = 0.0f; rm[e->model.max_width + h] = 1.0f; }
     }
-    al_rng_stream(&r->dropout, e->cfg.seed, AL_STREAM_DROPOUT);
+    /* every replica's generator starts where the reference's does, as torch.manual_seed(seed)
+     * on every rank leaves them; each then draws for its own samples */
+    for (int w = 0; w < e->W; w++) al_rng_stream(&r->dropout[w], e->cfg.seed, AL_STREAM_DROPOUT);
     r->sched_t = 0;
 }
 
@@ -148,9 +160,10 @@ al_experiment *al_experiment_create_with(const char *json, size_t len, const flo
     al_data_facts_of(&f, c);
     if (al_fit_model_to_data(e, &f, err) != AL_OK || build_model(e, err) != AL_OK) goto fail;
     e->N = f.N; e->IN = f.IN; e->OUT = c->sizes[c->n_sizes - 1];
-    e->m = c->batch_size; e->k = c->accum_steps; e->G = e->m * e->k;
+    e->m = c->batch_size; e->k = c->accum_steps; e->W = c->workers; e->G = e->W * e->m * e->k;
     if (check_batch(e, err) != AL_OK) goto fail;
     e->groups_per_epoch = c->last_group == AL_LAST_KEEP ? (e->N + e->G - 1) / e->G : e->N / e->G;
+    e->micro_per_epoch = c->last_group == AL_LAST_KEEP ? (e->N + e->W * e->m - 1) / (e->W * e->m) : e->N / (e->W * e->m);
     e->total_steps = c->steps;
     if (c->schedule.t_max == 0) c->schedule.t_max = c->steps;
 
@@ -196,20 +209,36 @@ void al_experiment_free(al_experiment *e) {
 
 /* ---- one step ------------------------------------------------------------------------ */
 
-/* Forward, loss and backward of the samples [off, off+B) of the group, adding into
- * p->grads; returns S. */
-static double forward_backward(al_experiment *e, const al_pass *p, int off, int B, float scale, long step) {
-    al_mask_source ms = {e->cfg.dropout_rng, p->dropout, e->cfg.seed, step, e->gids + off};
+/* The loss gradient (into dy) of rows [off, off+B) of the group from outputs out (B, OUT):
+ * n_seg consecutive segments of rows[r] rows, each reduced with its own scale (one replica
+ * each). Returns S, the summed loss. */
+static double loss_backward(al_experiment *e, const float *out, int off, int n_seg, const int *rows, const float *scales) {
+    double S = 0.0;
+    for (int r = 0, o = 0; r < n_seg; o += rows[r++]) {
+        if (!rows[r]) continue;
+        long at = off + o;
+        S += al_loss_forward_backward(e->dy + (long)o * e->OUT, e->acts.scratch, out + (long)o * e->OUT, e->gy + at * e->T,
+                                      e->mask ? e->gmask + at * e->T : 0, e->cfg.loss, scales[r], rows[r], e->OUT, e->T);
+    }
+    return S;
+}
+
+/* Forward, loss and backward of rows [off, off+B) of the group, adding into p->grads: one
+ * batch made of n_seg replicas' segments (one for a single process; all of a micro-step's
+ * with SyncBatchNorm, whose statistics span them), each with its own dropout generator
+ * (p->dropout[r]) and loss scale. Returns S. */
+static double forward_backward(al_experiment *e, const al_pass *p, int off, int n_seg, const int *rows, const float *scales, long step) {
+    int B = 0;
+    for (int r = 0; r < n_seg; r++) B += rows[r];
+    al_mask_source ms = {e->cfg.dropout_rng, p->dropout, e->cfg.seed, step, e->gids + off, n_seg, rows};
     const float *x = e->gx + (long)off * e->IN;
     const float *out = al_model_forward(&e->acts, p->running, &ms, x, p->params, &e->model, B);
-    double S = al_loss_forward_backward(e->dy, e->acts.scratch, out, e->gy + (long)off * e->T,
-                                        e->mask ? e->gmask + (long)off * e->T : 0, e->cfg.loss, scale,
-                                        B, e->OUT, e->T);
+    double S = loss_backward(e, out, off, n_seg, rows, scales);
     al_model_backward(p->grads, &e->acts, e->dy, x, p->params, &e->model, B);
     return S;
 }
 
-static al_pass pass_of(al_run *r) { return (al_pass){r->params, r->grads, r->running, &r->dropout}; }
+static al_pass pass_of(al_run *r) { return (al_pass){r->params, r->grads, r->running, r->dropout}; }
 
 /* Before the first of `passes` micro-batches over the same parameters: zero the gradients
  * (optimizer.zero_grad()) and have the weights packed anew for the GEMMs (by the first
@@ -224,20 +253,49 @@ static double base_lr(const al_config *c, long t) {
     return al_schedule_lr(&c->schedule, c->optimizer.lr, t);
 }
 
-static int micro_batches(const al_experiment *e, int size) { return (size + e->m - 1) / e->m; }
 
 /* A phase of the step begins / one more of its micro-batches (or its one big batch) is done. */
 static void phase_begin(al_experiment *e, int phase) { e->pass_phase = phase; e->pass_done = 0; }
 static void passed(al_experiment *e, int total) { al_progress(e->pass_phase, ++e->pass_done, total); }
 
-/* What the accumulated loop multiplies a micro-batch's summed loss by: its reduction over its
- * n_j valid targets, then the correction (÷k, or ÷ the group's count for global_count). */
-static float micro_batch_scale(const al_experiment *e, double n_j, double count) {
+/* What the accumulated loop multiplies a replica's micro-batch's summed loss by: its
+ * reduction over its n_j valid targets, then the correction (÷k or ÷ the group's
+ * micro-batches, or ÷ the count for global_count: the whole group's, times W to undo DDP's
+ * average, or the replica's own), then DDP's average over the W replicas. */
+static float micro_batch_scale(const al_experiment *e, double n_j, double count, double replica_count) {
     const al_config *c = &e->cfg;
     double base = c->reduction == AL_REDUCTION_MEAN ? (n_j > 0 ? 1.0 / n_j : 0.0) : 1.0;
-    double scale = c->correction == AL_CORR_SCALE_LOSS ? base / e->k
-                 : c->correction == AL_CORR_GLOBAL_COUNT ? 1.0 / count : base;
-    return (float)scale;
+    int divisor = c->last_group_divisor == AL_DIVISOR_MICRO_BATCHES ? e->n_micro : e->k;
+    double scale = c->correction == AL_CORR_SCALE_LOSS ? base / divisor
+                 : c->correction == AL_CORR_GLOBAL_COUNT ? (c->count_across_workers ? e->W / count : 1.0 / replica_count)
+                 : base;
+    return (float)(scale / e->W);
+}
+
+/* Each replica's valid targets over the whole group (global_count without countAcrossWorkers). */
+static void replica_counts(const al_experiment *e, double *out) {
+    for (int r = 0; r < e->W; r++) out[r] = 0.0;
+    for (int j = 0, off = 0; j < e->n_micro; j++)
+        for (int r = 0; r < e->W; r++) {
+            int B = e->seg_rows[j * e->W + r];
+            out[r] += al_loss_count(e->mask ? e->gmask + (long)off * e->T : 0, B, e->T);
+            off += B;
+        }
+}
+
+/* The scale of each replica's segment of micro-step j (rows at off); observe: note unequal
+ * counts and short micro-batches in e->seen. */
+static void segment_scales(al_experiment *e, int j, int off, const double *rep_count, double count, int observe,
+                           double *first_count, float *scales) {
+    const int *rows = e->seg_rows + j * e->W;
+    for (int r = 0; r < e->W; r++) {
+        double n_j = al_loss_count(e->mask ? e->gmask + (long)off * e->T : 0, rows[r], e->T);
+        if (observe && rows[r] != e->m) e->seen.short_micro = e->seen.uneven = 1;
+        if (observe && rows[r] && *first_count >= 0 && n_j != *first_count) e->seen.unequal_counts = 1;
+        if (rows[r] && *first_count < 0) *first_count = n_j;
+        scales[r] = micro_batch_scale(e, n_j, count, rep_count[r]);
+        off += rows[r];
+    }
 }
 
 /* The accumulated loop's backwards over the group, into p->grads: micro-batches of m, each
@@ -248,16 +306,30 @@ static float micro_batch_scale(const al_experiment *e, double n_j, double count)
 static double accumulate(al_experiment *e, const al_pass *p, long s, int size, double count, int clip,
                          int observe, long *sched_t, double *last_norm) {
     const al_config *c = &e->cfg;
-    int J = micro_batches(e, size), per_micro = clip && c->clip_grad_norm > 0 && c->clip_placement == AL_CLIP_PER_MICRO_BATCH;
-    double S = 0.0, first_count = -1.0;
-    begin_pass(e, p, J);
-    for (int j = 0; j < J; j++) {
-        int off = j * e->m, B = size - off < e->m ? size - off : e->m;
-        double n_j = al_loss_count(e->mask ? e->gmask + (long)off * e->T : 0, B, e->T);
-        if (observe && first_count >= 0 && n_j != first_count) e->seen.unequal_counts = 1;
-        if (first_count < 0) first_count = n_j;
-        if (observe && B != e->m) e->seen.uneven = 1;
-        S += forward_backward(e, p, off, B, micro_batch_scale(e, n_j, count), s);
+    int J = e->n_micro, W = e->W, per_micro = clip && c->clip_grad_norm > 0 && c->clip_placement == AL_CLIP_PER_MICRO_BATCH;
+    int one_batch = W == 1 || c->sync_batchnorm; /* a micro-step is one forward (SyncBatchNorm: across replicas) */
+    double S = 0.0, first_count = -1.0, rep_count[AL_MAX_WORKERS];
+    float scales[AL_MAX_WORKERS];
+    replica_counts(e, rep_count);
+    if (observe && W > 1)
+        for (int r = 1; r < W; r++) if (rep_count[r] != rep_count[0]) e->seen.unequal_worker_counts = 1;
+    begin_pass(e, p, one_batch ? J : J * W);
+    (void)size;
+    for (int j = 0, off = 0; j < J; j++) {
+        const int *rows = e->seg_rows + j * W;
+        int Bj = 0;
+        for (int r = 0; r < W; r++) Bj += rows[r];
+        segment_scales(e, j, off, rep_count, count, observe, &first_count, scales);
+        if (one_batch) {
+            S += forward_backward(e, p, off, W, rows, scales, s);
+        } else { /* each replica its own forward: its own BatchNorm statistics (rank 0's running ones kept) */
+            for (int r = 0, o = off; r < W; o += rows[r++]) {
+                if (!rows[r]) continue;
+                al_pass q = {p->params, p->grads, r ? e->rep_running : p->running, &p->dropout[r]};
+                S += forward_backward(e, &q, o, 1, &rows[r], &scales[r], s);
+            }
+        }
+        off += Bj;
         passed(e, J);
         if (per_micro) {
             *last_norm = al_clip_grad_norm(p->grads, e->model.P, c->clip_grad_norm);
@@ -277,7 +349,7 @@ static void reference_gradient(al_experiment *e, al_step_record *rec, long s, in
     begin_pass(e, &p, 1);
     float scale = c->reduction == AL_REDUCTION_MEAN ? (float)(1.0 / count) : 1.0f;
     phase_begin(e, AL_PHASE_REFERENCE);
-    rec->loss_ref = forward_backward(e, &p, 0, size, scale, s) / count;
+    rec->loss_ref = forward_backward(e, &p, 0, 1, &size, &scale, s) / count;
     passed(e, 1);
     /* without clipping, the norm comes from the comparison's sums (al_experiment_step) */
     if (c->clip_grad_norm > 0) rec->grad_norm_ref = al_clip_grad_norm(p.grads, e->model.P, c->clip_grad_norm);
@@ -300,10 +372,11 @@ static void step_accumulated(al_experiment *e, al_step_record *rec, long s, int 
     phase_begin(e, AL_PHASE_ACCUMULATED);
     double S = accumulate(e, &p, s, size, count, 1, 1, &r->sched_t, &norm);
     rec->loss_acc = S / count;
-    rec->micro_batches = micro_batches(e, size);
+    rec->micro_batches = e->n_micro;
     if (c->clip_grad_norm > 0 && c->clip_placement == AL_CLIP_PER_MICRO_BATCH) rec->grad_norm_acc = norm;
     else if (c->clip_grad_norm > 0) rec->grad_norm_acc = al_clip_grad_norm(r->grads, e->model.P, c->clip_grad_norm);
-    long t = c->scheduler_stepping == AL_SCHED_PER_MICRO_BATCH ? r->sched_t - 1 : s;
+    /* schedulerStepsPerOptimizerStep: each scheduler.step() moves the schedule that far */
+    long t = c->scheduler_steps * (c->scheduler_stepping == AL_SCHED_PER_MICRO_BATCH ? r->sched_t - 1 : s);
     rec->lr_acc = base_lr(c, t) / (c->correction == AL_CORR_SCALE_LR ? e->k : 1);
     if (base_lr(c, t) != rec->lr_ref) e->seen.lr_differ = 1;
     al_optim_step(r->params, r->grads, &r->opt, &c->optimizer, rec->lr_acc, e->model.P);
@@ -337,23 +410,27 @@ static int forward_is_per_sample(const al_experiment *e) {
     return e->cfg.norm != AL_NORM_BATCH && !stream_masks;
 }
 
-static void accumulate_from_reference(al_experiment *e, int size, double count) {
-    const al_config *c = &e->cfg;
+static void accumulate_from_reference(al_experiment *e, double count) {
     const float *params = e->ref.params;
-    int J = micro_batches(e, size);
+    int J = e->n_micro, W = e->W;
+    double first_count = -1.0, rep_count[AL_MAX_WORKERS];
+    float scales[AL_MAX_WORKERS];
+    replica_counts(e, rep_count);
     al_acts saved = e->acts;                 /* the reference forward's buffers, group-sized */
     al_zero(e->sp_grads, e->model.P);
-    al_model_repack(&e->acts, &e->model, J);
+    al_model_repack(&e->acts, &e->model, J * W);
     al_acts v = e->acts;                     /* one view: its pack flags carry across micro-batches */
-    for (int j = 0; j < J; j++) {
-        int off = j * e->m, B = size - off < e->m ? size - off : e->m;
-        double n_j = al_loss_count(e->mask ? e->gmask + (long)off * e->T : 0, B, e->T);
-        float scale = micro_batch_scale(e, n_j, count);
-        rows_of(&v, &saved, &e->model, off);
-        const float *x = e->gx + (long)off * e->IN;
-        al_loss_forward_backward(e->dy, v.scratch, v.z[e->model.L - 1], e->gy + (long)off * e->T,
-                                 e->mask ? e->gmask + (long)off * e->T : 0, c->loss, scale, B, e->OUT, e->T);
-        al_model_backward(e->sp_grads, &v, e->dy, x, params, &e->model, B);
+    for (int j = 0, off = 0; j < J; j++) {
+        const int *rows = e->seg_rows + j * W;
+        segment_scales(e, j, off, rep_count, count, 0, &first_count, scales);
+        /* one backward per micro-step (W 1), or per replica, as the full pass does */
+        for (int r = 0, o = off; r < W; o += rows[r++]) {
+            if (!rows[r]) continue;
+            rows_of(&v, &saved, &e->model, o);
+            loss_backward(e, v.z[e->model.L - 1], o, 1, &rows[r], &scales[r]);
+            al_model_backward(e->sp_grads, &v, e->dy, e->gx + (long)o * e->IN, params, &e->model, rows[r]);
+        }
+        for (int r = 0; r < W; r++) off += rows[r];
         passed(e, J);
     }
 }
@@ -370,19 +447,20 @@ static double same_point_gradient(al_experiment *e, long s, int size, double cou
     phase_begin(e, AL_PHASE_SAME_POINT);
 #ifndef AL_SAME_POINT_FULL_PASS
     if (!per_micro && forward_is_per_sample(e)) {
-        accumulate_from_reference(e, size, count);
+        accumulate_from_reference(e, count);
         if (c->clip_grad_norm > 0) return al_clip_grad_norm(e->sp_grads, e->model.P, c->clip_grad_norm);
         return al_grad_norm(e->sp_grads, e->model.P);
     }
 #endif
-    al_rng masks = e->acc.dropout;
-    al_pass p = {e->ref.params, e->sp_grads, e->sp_running, &masks};
+    al_rng masks[AL_MAX_WORKERS];
+    memcpy(masks, e->acc.dropout, sizeof masks);
+    al_pass p = {e->ref.params, e->sp_grads, e->sp_running, masks};
     double norm = 0.0;
     accumulate(e, &p, s, size, count, 1, 0, NULL, &norm);
     if (per_micro) {
         /* the partial sums were clipped: the unclipped loop needs a pass of its own */
-        al_rng again = e->acc.dropout;
-        al_pass u = {e->ref.params, e->sp_unclipped, e->sp_running, &again};
+        memcpy(masks, e->acc.dropout, sizeof masks);
+        al_pass u = {e->ref.params, e->sp_unclipped, e->sp_running, masks};
         phase_begin(e, AL_PHASE_SAME_POINT); /* the unclipped pass: counted again from 0 */
         accumulate(e, &u, s, size, count, 0, 0, NULL, &norm);
         return al_grad_norm(e->sp_unclipped, e->model.P);

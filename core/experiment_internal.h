@@ -20,7 +20,7 @@ typedef struct {
     float *grads;         /* (P) what p.grad holds */
     al_optim_state opt;
     float *running;       /* (2·(L-1)·max_width) batchnorm running mean, var */
-    al_rng dropout;       /* this run's own generator, seeded like the other's */
+    al_rng dropout[AL_MAX_WORKERS]; /* this run's generator (one per replica), each seeded like the other run's */
     long sched_t;         /* scheduler.step() calls so far */
 } al_run;
 
@@ -30,18 +30,24 @@ typedef struct {
     const float *params;  /* (P) */
     float *grads;         /* (P) */
     float *running;       /* (2·(L-1)·max_width) */
-    al_rng *dropout;
+    al_rng *dropout;      /* (workers) one generator per replica; the reference uses [0] */
 } al_pass;
 
 /* What a run showed that the config alone cannot say (observed), or what the config
  * makes likely (predicted, al_config_causes). */
 typedef struct {
     int uneven;           /* a group or micro-batch was smaller than m·k or m */
+    int short_micro;      /* a replica's micro-batch was smaller than m (the epoch's last) */
+    int unequal_worker_counts; /* replicas' groups held different numbers of valid targets */
     int unequal_counts;   /* micro-batches of a group held different numbers of valid targets */
     int clip_acc;         /* clipping per micro-batch really clipped */
     int lr_differ;        /* the runs used different learning rates */
     int clip_masked;      /* clipping after accumulation cut both gradients and hid a scale */
 } al_signs;
+
+/* A micro-step: positions [start, start+len) of epoch `epoch`'s order, at most W·m samples
+ * (each replica's micro-batch is its share, as DistributedSampler deals them). */
+typedef struct { long epoch; int start, len; } al_slice;
 
 /* The data's shape, known before any data is made. */
 typedef struct { int N, IN, raw_T, classes; } al_data_facts;
@@ -49,7 +55,12 @@ typedef struct { int N, IN, raw_T, classes; } al_data_facts;
 struct al_experiment {
     al_config cfg;        /* the effective config: every default and every derived value settled */
     al_model model;
-    int N, IN, T, OUT, m, k, G, groups_per_epoch, total_steps, step;
+    int N, IN, T, OUT, m, k, W, G, groups_per_epoch, total_steps, step;
+    int micro_per_epoch;  /* groupBoundary global: micro-steps of W·m per epoch */
+    al_slice *slices;     /* (k) this step's micro-steps */
+    int n_micro;          /* how many */
+    int *seg_rows;        /* (k·W) rows of replica r in micro-step j at [j·W + r]; the group holds them in this order */
+    float *rep_running;   /* BatchNorm statistics of replicas > 0 (DDP keeps rank 0's: broadcast_buffers) */
     int label_targets;    /* class data used as an index (cross_entropy) or a 0/1 label (bce, 1 output) */
     float *x;             /* (N, IN) */
     float *y;             /* (N, T) */
@@ -92,7 +103,8 @@ void al_data_facts_of(al_data_facts *f, const al_config *c);
 int al_fit_model_to_data(al_experiment *e, const al_data_facts *f, al_error *err);
 /* Fills x, y (one-hot where needed), mask, raw and raw_mask from the config. */
 void al_fill_data(al_experiment *e, const al_data_facts *f);
-/* Gathers the group of step s into gx, gy, gmask, gids; returns its size. */
+/* Gathers the group of step s into gx, gy, gmask, gids, micro-step by micro-step and in each
+ * replica by replica (seg_rows, n_micro); returns its size. */
 int al_gather_group(al_experiment *e, long s);
 /* Every group the run will see must have a valid target (a mean over none is 0/0). */
 int al_check_masks(al_experiment *e, al_error *err);

@@ -99,14 +99,19 @@ void al_model_init(float *params, const al_model *m, uint64_t seed) {
 
 static void draw_masks(float *mask, const al_mask_source *ms, int layer, float p, int B, int H) {
     float keep_scale = 1.0f / (1.0f - p);
-    for (int s = 0; s < B; s++)
+    int stream = 0, rows_left = ms->n_streams > 1 ? ms->stream_rows[0] : B;
+    for (int s = 0; s < B; s++) {
+        /* each replica's rows from its own generator, in its own call order */
+        while (rows_left == 0 && stream + 1 < ms->n_streams) rows_left = ms->stream_rows[++stream];
+        rows_left--;
         for (int h = 0; h < H; h++) {
             float u = ms->mode == AL_RNG_STREAM
-                          ? al_rng_uniform(ms->stream)
+                          ? al_rng_uniform(&ms->stream[stream])
                           : al_keyed_uniform(ms->seed, (uint64_t)ms->step, (uint64_t)layer,
                                              (uint64_t)ms->sample_ids[s], (uint64_t)h);
             mask[(long)s * H + h] = u < p ? 0.0f : keep_scale;
         }
+    }
 }
 
 void al_model_repack(al_acts *A, const al_model *m, int passes) {

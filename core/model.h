@@ -44,10 +44,12 @@ typedef struct {
  * (seed, step, layer, sample, unit) so a sample's mask does not depend on the batch split. */
 typedef struct {
     al_dropout_rng mode;
-    al_rng *stream;          /* mode stream: this run's generator */
+    al_rng *stream;          /* mode stream: this run's generator; with n_streams > 1, one per replica */
     uint64_t seed;           /* mode keyed */
     long step;               /* optimizer step (0-based) */
     const int *sample_ids;   /* (B) dataset index of each sample */
+    int n_streams;           /* 0 or 1: every row from stream[0]; else rows [r0, r0+stream_rows[r]) from stream[r] */
+    const int *stream_rows;  /* (n_streams) consecutive rows of each replica (SyncBatchNorm's union batch) */
 } al_mask_source;
 
 /* Fills the layout from (validated) sizes; returns P. */

@@ -33,6 +33,10 @@ static const char *const DATA_NAMES[] = {"seed_example", "regression", "moons", 
 static const char *const LAST_GROUPS[] = {"keep", "drop", 0};
 static const char *const GENERATORS[] = {"lab", "torch", 0};
 static const char *const INIT_NAMES[] = {"torch", 0};   /* init's string form; otherwise a list */
+static const char *const FRAMEWORKS[] = {"pytorch", "lightning", "accelerate", "hf_trainer_before_4_46", "hf_trainer",
+                                         "deepspeed", 0};     /* al_framework order */
+static const char *const BOUNDARIES[] = {"epoch", "global", 0};
+static const char *const DIVISORS[] = {"accum_steps", "micro_batches", 0};
 
 static const al_list_spec SIZES = {AL_FT_INT, 1, AL_MAX_WIDTH, 0, 0, 2, AL_MAX_LAYERS + 1, -1, {0, 0}, 0};
 static const al_list_spec HIDDEN = {AL_FT_INT, 1, AL_MAX_WIDTH, 0, 0, 0, AL_MAX_LAYERS - 1, 2, {16, 16}, 0};
@@ -76,8 +80,8 @@ static const al_field FIELDS[AL_FIELD_COUNT] = {
     [AL_F_ACCUM_STEPS] = {"accumSteps", AL_FT_INT, INT_AT(accum_steps), 0, 4, 1, AL_MAX_BATCH, 0, 0, LIMIT, 0,
         "gradientAccumulationSteps accumulationSteps gradient_accumulation_steps accumulate_grad_batches", "accum", 0,
         "k: micro-batches accumulated per optimizer step; the reference run's batch is m·k (at most 4096).", 0},
-    [AL_F_CORRECTION] = {"correction", AL_FT_ENUM, INT_AT(correction), 0, AL_CORR_NONE, 0, 0, 0, 0, RANGE, CORRECTIONS,
-        0, "correction", 0,
+    [AL_F_CORRECTION] = {"correction", AL_FT_ENUM, INT_AT(correction), 1, AL_CORR_NONE, 0, 0, 0, 0, RANGE, CORRECTIONS,
+        0, "correction", "none; the framework's: scale_loss (lightning, accelerate, deepspeed, hf_trainer_before_4_46), global_count (hf_trainer)",
         "How the accumulated run makes up for k: divide each loss by k, the lr by k, or the summed loss by the group's items.", 0},
     [AL_F_OPTIMIZER] = {"optimizer", AL_FT_OBJECT, NO_STORE, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
         "torch.optim's optimizer and its arguments.", 0},
@@ -144,6 +148,26 @@ static const al_field FIELDS[AL_FIELD_COUNT] = {
     [AL_F_INIT] = {"init", AL_FT_LIST, NO_STORE, 1, 0, 0, 0, 0, 0, LIMIT, INIT_NAMES,
         0, 0, "U(±1/sqrt(fan_in)) from the seed, as nn.Linear's default, by the lab's generator",
         "Initial parameters, flat, in PyTorch parameters() order; or \"torch\": PyTorch's own, bit for bit, after torch.manual_seed(seed).", &INIT},
+    [AL_F_FRAMEWORK] = {"framework", AL_FT_ENUM, INT_AT(framework), 0, AL_FW_PYTORCH, 0, 0, 0, 0, RANGE, FRAMEWORKS,
+        0, "framework", 0,
+        "Whose accumulation loop: a plain PyTorch loop, or what that framework does (sets correction, groupBoundary, lastGroupDivisor, schedulerStepsPerOptimizerStep; each can be overridden).", 0},
+    [AL_F_WORKERS] = {"workers", AL_FT_INT, INT_AT(workers), 0, 1, 1, AL_MAX_WORKERS, 0, 0, LIMIT, 0,
+        "worldSize world_size num_processes nprocs", "workers", 0,
+        "W simulated data-parallel replicas (DDP): each group of W·m·k samples is split as DistributedSampler splits it, gradients averaged once per step; the reference is one process with batch W·m·k.", 0},
+    [AL_F_SYNC_BATCHNORM] = {"syncBatchNorm", AL_FT_BOOL, INT_AT(sync_batchnorm), 0, 0, 0, 1, 0, 0, RANGE, 0,
+        "sync_batchnorm", "sync-batchnorm", 0, "SyncBatchNorm: statistics over all replicas' micro-batches of one micro-step (per replica otherwise).", 0},
+    [AL_F_GROUP_BOUNDARY] = {"groupBoundary", AL_FT_ENUM, INT_AT(group_boundary), 1, AL_BOUNDARY_EPOCH, 0, 0, 0, 0, RANGE, BOUNDARIES,
+        0, "group-boundary", "epoch; global for deepspeed and hf_trainer_before_4_46",
+        "Where a group of k micro-batches ends: with the epoch (its last group can be short), or by a global micro-batch counter (groups run across epochs).", 0},
+    [AL_F_LAST_GROUP_DIVISOR] = {"lastGroupDivisor", AL_FT_ENUM, INT_AT(last_group_divisor), 1, AL_DIVISOR_ACCUM_STEPS, 0, 0, 0, 0, RANGE,
+        DIVISORS, 0, "last-group-divisor", "accum_steps; micro_batches for hf_trainer",
+        "What scale_loss divides a short group's losses by: k, or the group's actual number of micro-batches.", 0},
+    [AL_F_SCHEDULER_STEPS] = {"schedulerStepsPerOptimizerStep", AL_FT_INT, INT_AT(scheduler_steps), 1, 1, 1, AL_MAX_WORKERS, 0, 0, RANGE, 0,
+        0, "scheduler-steps", "1; workers for accelerate (a prepared scheduler steps once per process)",
+        "How far the accumulated run's schedule moves per scheduler.step() call.", 0},
+    [AL_F_COUNT_ACROSS_WORKERS] = {"countAcrossWorkers", AL_FT_BOOL, INT_AT(count_across_workers), 0, 1, 0, 1, 0, 0, RANGE, 0,
+        "average_tokens_across_devices averageTokensAcrossDevices", 0, 0,
+        "global_count with workers: count the group's items over every replica (and undo DDP's average), or each replica its own.", 0},
     [AL_F_STEPS] = {"steps", AL_FT_INT, INT_AT(steps), 0, 20, 1, AL_MAX_STEPS, 0, 0, LIMIT, 0,
         0, "steps", 0, "Optimizer steps of each run.", 0},
     [AL_F_LAST_GROUP] = {"lastGroup", AL_FT_ENUM, INT_AT(last_group), 0, AL_LAST_KEEP, 0, 0, 0, 0, RANGE, LAST_GROUPS,

@@ -12,7 +12,8 @@
 #define AL_MAX_LAYERS 8             /* Linear layers; model.sizes has at most 9 entries */
 #define AL_MAX_WIDTH 4096           /* any entry of model.sizes */
 #define AL_MAX_PARAMS (2 << 20)     /* 2,097,152 parameters */
-#define AL_MAX_BATCH 4096           /* m * k */
+#define AL_MAX_BATCH 4096           /* workers * m * k */
+#define AL_MAX_WORKERS 64           /* simulated data-parallel replicas */
 #define AL_MAX_SAMPLES 100000       /* data.n or explicit rows */
 #define AL_MAX_STEPS 100000         /* optimizer steps */
 #define AL_MAX_ARENA_BYTES (512u << 20) /* one experiment's memory */
@@ -30,6 +31,14 @@ typedef enum { AL_SCHED_PER_OPTIMIZER_STEP, AL_SCHED_PER_MICRO_BATCH } al_schedu
 typedef enum { AL_RNG_STREAM, AL_RNG_KEYED } al_dropout_rng;
 typedef enum { AL_LAST_KEEP, AL_LAST_DROP } al_last_group;
 typedef enum { AL_GEN_LAB, AL_GEN_TORCH } al_data_generator;
+/* What a framework's accumulation loop does (core/frameworks.c sets the knobs below). */
+typedef enum { AL_FW_PYTORCH, AL_FW_LIGHTNING, AL_FW_ACCELERATE, AL_FW_HF_TRAINER_BEFORE_4_46, AL_FW_HF_TRAINER,
+               AL_FW_DEEPSPEED } al_framework;
+/* Where a group of k micro-batches ends: with the epoch (a short last group), or by a global
+ * micro-batch counter (groups run across the end of an epoch, as DeepSpeed's). */
+typedef enum { AL_BOUNDARY_EPOCH, AL_BOUNDARY_GLOBAL } al_group_boundary;
+/* What scale_loss divides a short group's losses by: k, or the group's micro-batches. */
+typedef enum { AL_DIVISOR_ACCUM_STEPS, AL_DIVISOR_MICRO_BATCHES } al_last_group_divisor;
 
 /* "optimizer": what torch.optim's constructor takes. */
 typedef struct {

@@ -14,6 +14,7 @@ static const struct { int bit; const char *id; } CAUSES[] = {
     /* what breaks equivalence */
     {AL_CAUSE_MEAN_UNSCALED, "mean_unscaled"},
     {AL_CAUSE_SUM_SCALED, "sum_scaled"},
+    {AL_CAUSE_WORLD_SIZE_AVERAGE, "world_size_average"},
     {AL_CAUSE_SCALE_LR, "scale_lr"},
     {AL_CAUSE_SCALE_LR_WEIGHT_DECAY, "scale_lr_weight_decay"},
     {AL_CAUSE_SCALE_LR_ADAM, "scale_lr_adam"},
@@ -21,6 +22,7 @@ static const struct { int bit; const char *id; } CAUSES[] = {
     {AL_CAUSE_BATCHNORM, "batchnorm"},
     {AL_CAUSE_CLIP_PER_MICRO_BATCH, "clip_per_micro_batch"},
     {AL_CAUSE_SCHEDULER_PER_MICRO_BATCH, "scheduler_per_micro_batch"},
+    {AL_CAUSE_SCHEDULER_STEPS_MULTIPLIED, "scheduler_steps_multiplied"},
     {AL_CAUSE_UNEVEN_LAST_GROUP, "uneven_last_group"},
     {AL_CAUSE_VARIABLE_TARGETS, "variable_targets"},
     /* what hides or softens it */
@@ -93,11 +95,18 @@ int al_causes_of(const al_config *c, int hidden_dropout, const al_signs *s) {
     if (adam && mean && c->correction == AL_CORR_NONE && k1) causes |= AL_CAUSE_ADAM_SCALE;
     if (!mean && c->correction != AL_CORR_NONE) causes |= AL_CAUSE_SUM_SCALED;
     if (c->dropout_rng == AL_RNG_STREAM && hidden_dropout > 1 && k1) causes |= AL_CAUSE_DROPOUT_STREAM;
-    if (c->norm == AL_NORM_BATCH && k1) causes |= AL_CAUSE_BATCHNORM;
+    int W1 = c->workers > 1, global_count = c->correction == AL_CORR_GLOBAL_COUNT;
+    if (W1 && !mean && !global_count) causes |= AL_CAUSE_WORLD_SIZE_AVERAGE;
+    /* statistics over a replica's micro-batch (all replicas' with SyncBatchNorm), not the group */
+    if (c->norm == AL_NORM_BATCH && (k1 || (W1 && !c->sync_batchnorm))) causes |= AL_CAUSE_BATCHNORM;
     if (s->clip_acc && k1) causes |= AL_CAUSE_CLIP_PER_MICRO_BATCH;
-    if (s->lr_differ) causes |= AL_CAUSE_SCHEDULER_PER_MICRO_BATCH;
-    if (s->uneven && mean && c->correction != AL_CORR_GLOBAL_COUNT) causes |= AL_CAUSE_UNEVEN_LAST_GROUP;
-    if (s->unequal_counts && mean && c->correction != AL_CORR_GLOBAL_COUNT) causes |= AL_CAUSE_VARIABLE_TARGETS;
+    if (s->lr_differ && c->scheduler_stepping == AL_SCHED_PER_MICRO_BATCH) causes |= AL_CAUSE_SCHEDULER_PER_MICRO_BATCH;
+    if (s->lr_differ && c->scheduler_steps > 1) causes |= AL_CAUSE_SCHEDULER_STEPS_MULTIPLIED;
+    /* a short group of whole micro-batches divided by its own number of them is exact */
+    int short_group_exact = c->correction == AL_CORR_SCALE_LOSS && c->last_group_divisor == AL_DIVISOR_MICRO_BATCHES && !s->short_micro;
+    if (s->uneven && mean && !global_count && !short_group_exact) causes |= AL_CAUSE_UNEVEN_LAST_GROUP;
+    if (s->unequal_counts && mean && !global_count) causes |= AL_CAUSE_VARIABLE_TARGETS;
+    if (s->unequal_worker_counts && global_count && W1 && !c->count_across_workers) causes |= AL_CAUSE_VARIABLE_TARGETS;
     if (s->clip_masked) causes |= AL_CAUSE_CLIP_MASKS;
     return causes;
 }
@@ -135,12 +144,21 @@ void al_experiment_verdict(const al_experiment *e, al_verdict *out) {
  * into whole groups and micro-batches), unequal target counts (a mask, k > 1), clipping of
  * partial sums, learning rates that part (a schedule stepped per micro-batch). */
 static al_signs predicted_signs(const al_config *c, int N) {
-    al_signs s = {0, 0, 0, 0, 0};
-    int m = c->batch_size, k = c->accum_steps, G = m * k;
-    s.uneven = c->last_group == AL_LAST_KEEP && N % G != 0;
-    s.unequal_counts = k > 1 && (c->data.mask_fraction > 0 || c->data.mask != NULL);
+    al_signs s;
+    memset(&s, 0, sizeof s);
+    int m = c->batch_size, k = c->accum_steps, Wm = c->workers * m, G = Wm * k, keep = c->last_group == AL_LAST_KEEP;
+    int masked = c->data.mask_fraction > 0 || c->data.mask != NULL;
+    if (c->group_boundary == AL_BOUNDARY_GLOBAL) { /* every group has k micro-steps; an epoch's last can be short */
+        s.uneven = s.short_micro = keep && N % Wm != 0;
+    } else {
+        s.uneven = keep && N % G != 0;
+        s.short_micro = keep && (N % G) % Wm != 0;
+    }
+    s.unequal_counts = (k > 1 || c->workers > 1) && masked;
+    s.unequal_worker_counts = c->workers > 1 && masked;
     s.clip_acc = c->clip_grad_norm > 0 && c->clip_placement == AL_CLIP_PER_MICRO_BATCH;
-    s.lr_differ = k > 1 && c->schedule.name != AL_SCHED_CONSTANT && c->scheduler_stepping == AL_SCHED_PER_MICRO_BATCH;
+    s.lr_differ = c->schedule.name != AL_SCHED_CONSTANT &&
+                  ((k > 1 && c->scheduler_stepping == AL_SCHED_PER_MICRO_BATCH) || c->scheduler_steps > 1);
     return s;
 }
 

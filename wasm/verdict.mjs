@@ -5,6 +5,12 @@
 
 const fmt = (x, digits = 4) => (Number.isFinite(x) ? Number(x.toPrecision(digits)).toString() : String(x));
 
+// What a framework does with the epoch's short last group, where it divides by k.
+const FRAMEWORK_SHORT_GROUP = {
+  lightning: ' Lightning divides every micro-batch loss by accumulate_grad_batches, the short group\'s too (loops/optimization/automatic.py; issue #19987).',
+  accelerate: ' Accelerate\'s accelerator.backward divides by gradient_accumulation_steps, the short tail too, and steps at the end of the dataloader (sync_with_dataloader).',
+};
+
 // The words for each cause id: a title and an explanation, from the run's numbers.
 const WORDS = Object.fromEntries([
   ['diverged', (c) => `training diverged`, (c) => `A loss, gradient or parameter became NaN or infinite at step ${c.divergedStep}; that step is the last record. ${c.decayBlowsUp ? `The weight decay times the learning rate is ${fmt(c.lr * c.wd)}: each step multiplies the weights by ${fmt(1 - c.lr * c.wd)}, so they blow up. Lower the weight decay or the learning rate.` : `The learning rate ${fmt(c.lr)} is too large for these settings${c.sum ? ` (a sum-reduced gradient is ${c.m * c.k}× the mean's)` : ''}: lower it.`}`],
@@ -15,10 +21,12 @@ const WORDS = Object.fromEntries([
   ['adam_scale', (c) => `Adam sees the ${c.k}× gradient only through eps`, (c) => `Adam is nearly invariant to the gradient's scale (m/√v): the ${c.k}× gradient changes its steps only through eps (${c.eps}), so the parameters stay far closer than they would with SGD.`],
   ['sum_scaled', (c) => `a sum-reduced loss was divided again`, (c) => `With sum reduction the big batch's loss is already the sum over all its samples; dividing the accumulated loss (by k, or by the count) makes its gradient smaller. Fix: correction none with sum reduction.`],
   ['dropout_stream', (c) => `dropout masks are drawn in a different order`, (c) => `Dropout masks come from one generator in call order. The big batch draws layer 1 for all ${c.m * c.k} samples, then layer 2; accumulation draws layer 1 then layer 2 for ${c.m} samples at a time, so the same sample gets different masks. Fix: key masks by (seed, step, layer, sample) (dropoutRng keyed).`],
-  ['batchnorm', (c) => `BatchNorm statistics come from ${c.m} samples instead of ${c.m * c.k}`, (c) => `BatchNorm normalises with the mean and variance of each micro-batch of ${c.m} samples, not of all ${c.m * c.k}, and updates its running statistics ${c.k} times per step. Fix: LayerNorm (per sample) is exact; BatchNorm cannot be accumulated exactly.`],
+  ['batchnorm', (c) => `BatchNorm statistics come from ${c.bnSamples} samples instead of ${c.group}`, (c) => `BatchNorm normalises with the mean and variance of ${c.bnWhat}, not of all ${c.group} samples of the step${c.k > 1 ? `, and updates its running statistics ${c.k} times per step` : ''}.${c.workers > 1 && !c.syncBn ? ' SyncBatchNorm (syncBatchNorm) takes the statistics over all replicas of one micro-step' + (c.k > 1 ? ', but still not over the accumulation group.' : ', which with k = 1 is the whole group.') : ''} Fix: LayerNorm (per sample) is exact; BatchNorm cannot be accumulated exactly.`],
+  ['world_size_average', (c) => `DDP averages ${c.workers} replicas' sum-reduced gradients: 1/${c.workers} of the big batch's`, (c) => `DistributedDataParallel averages the gradients over the world size (${c.workers}), which is right for a mean loss but not for a sum: each replica sums its own ${c.m * c.k} samples, so the average is 1/${c.workers} of the big batch's sum over all ${c.group}. Fix: multiply the loss by the world size (as the HF Trainer does with average_tokens_across_devices), or use a mean loss divided by k.`],
+  ['scheduler_steps_multiplied', (c) => `the schedule moves ${c.schedulerSteps} steps per optimizer step`, (c) => `Each optimizer step moves the accumulated run's schedule ${c.schedulerSteps} steps${c.framework === 'accelerate' ? `: Accelerate's prepared scheduler steps once per process (num_processes = ${c.workers}) unless split_batches=True (accelerate/scheduler.py, AcceleratedScheduler.step), because it expects a schedule sized in single-process steps` : ''}, so the learning rate follows the schedule ${c.schedulerSteps}× faster than the big batch's, which steps once per optimizer step. Fix: size the schedule for ${c.schedulerSteps}× the optimizer steps, or step the scheduler once per optimizer step yourself (schedulerStepsPerOptimizerStep 1).`],
   ['clip_per_micro_batch', (c) => `clipping partial sums after every micro-batch`, () => `The gradient was clipped after each micro-batch, on partial sums, instead of once on the accumulated gradient. Fix: call clip_grad_norm_ once, after the last backward and right before optimizer.step().`],
   ['scheduler_per_micro_batch', (c) => `the scheduler steps ${c.k} times per optimizer step`, (c) => `The scheduler stepped after every micro-batch, so the schedule ran ${c.k} times too fast (the learning rates differ). Fix: call scheduler.step() once per optimizer step.`],
-  ['uneven_last_group', (c) => `an uneven last group is still divided by ${c.k}`, (c) => `A group had fewer samples than ${c.m}×${c.k} (the epoch's last, uneven group) or a smaller last micro-batch, so averaging per micro-batch and dividing by ${c.k} weights its samples unequally. Fix: sum the loss and divide by the number of items in the whole group (correction global_count), or drop the last group.`],
+  ['uneven_last_group', (c) => `an uneven last group is still divided by ${c.k}`, (c) => `A group had fewer samples than ${c.workers > 1 ? `${c.workers}×` : ''}${c.m}×${c.k} (the epoch's last, uneven group) or a smaller last micro-batch, so averaging per micro-batch and dividing by ${c.k} weights its samples unequally${c.shortGroup ? `: the short group of ${c.shortGroup} micro-batch${c.shortGroup > 1 ? 'es' : ''} steps with ${c.shortGroup}/${c.k} of the gradient` : ''}.${FRAMEWORK_SHORT_GROUP[c.framework] ?? ''} Fix: sum the loss and divide by the number of items in the whole group (correction global_count), divide a short group by its own number of micro-batches (lastGroupDivisor micro_batches), or drop the last group.`],
   ['variable_targets', (c) => `micro-batches with different numbers of valid targets are averaged separately`, () => `Micro-batches hold different numbers of valid targets, so averaging each micro-batch weights targets unequally. Fix: sum the loss and divide by the number of valid targets in the whole group (correction global_count: the num_items_in_batch fix).`],
   ['clip_masks', (c) => `clipping cut both gradients to max_norm and hid a ×${fmt(c.unclippedRatio, 3)} scale`, (c) => `Before clipping, the accumulated gradient at the same point is ${fmt(c.unclippedRatio, 4)}× the big batch's (unclipped norms${c.unclippedNorms}); clip_grad_norm_ cut both to max_norm ${fmt(c.clip)}, so the clipped gradients agree and the updates match only while both norms exceed ${fmt(c.clip)}. The loop is still wrong: fix the scale, and do not rely on clipping.`],
   ['zero_tolerance', () => 'rtol and atol are 0', () => 'Nothing in this loop breaks equivalence, but with rtol and atol both 0 only bit-for-bit equality counts as the same, so the float rounding of a different summation order reads as a difference. Use allclose\'s defaults (rtol 1e-5, atol 1e-8) to see it as rounding.'],
@@ -38,6 +46,12 @@ function lossRise(steps) {
   for (const s of steps) if (s.lossRef > max) max = s.lossRef;
   const first = steps[0].lossRef;
   return max > 1.5 * first ? `${fmt(first, 3)} up to ${fmt(max, 3)}` : '';
+}
+
+// Micro-batches of the first step whose group was short of k (0: none).
+function shortGroup(steps, k) {
+  for (const s of steps) if (s.microBatches < k) return s.microBatches;
+  return 0;
 }
 
 function maxUlp(steps) {
@@ -84,6 +98,16 @@ function context(config, steps, extra) {
     sum: config.reduction === 'sum',
     lr: config.optimizer.lr,
     lossRise: lossRise(steps),
+    workers: config.workers ?? 1,
+    syncBn: !!config.syncBatchNorm,
+    framework: config.framework ?? 'pytorch',
+    schedulerSteps: config.schedulerStepsPerOptimizerStep ?? 1,
+    group: (config.workers ?? 1) * config.batchSize * config.accumSteps,
+    bnSamples: config.syncBatchNorm ? (config.workers ?? 1) * config.batchSize : config.batchSize,
+    bnWhat: (config.workers ?? 1) > 1
+      ? (config.syncBatchNorm ? `all ${config.workers} replicas' micro-batches of one micro-step (${config.workers * config.batchSize} samples, SyncBatchNorm)` : `each replica's micro-batch of ${config.batchSize} samples`)
+      : `each micro-batch of ${config.batchSize} samples`,
+    shortGroup: shortGroup(steps, config.accumSteps),
     maxUlp: maxUlp(steps),
     ...extra,
   };

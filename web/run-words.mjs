@@ -1,5 +1,12 @@
 // web/run-words.mjs — the page's words about a state: what the two runs do, and the
 // one-click fixes it offers under a cause (cause id → settings). Pure, tested in Node.
+import { CONTRACT } from '../wasm/contract.mjs';
+
+/** The correction the engine uses: the state's, or (auto) the framework's (the core's table). */
+export function effectiveCorrection(state) {
+  if (state.correction && state.correction !== 'auto') return state.correction;
+  return CONTRACT.frameworks.find((f) => f.name === (state.framework ?? 'pytorch'))?.correction ?? 'none';
+}
 
 /**
  * Words for the two runs and for how the accumulated run forms its loss:
@@ -7,19 +14,28 @@
  */
 export function describeRuns(state) {
   const { m, k } = state;
+  const W = state.workers ?? 1;
   const mk = m * k;
+  const correction = effectiveCorrection(state);
   const samples = m === 1 ? '1 sample' : `${m} samples`;
   let loss;
-  if (state.correction === 'global_count') {
+  if (correction === 'global_count') {
     loss = `Each micro-batch's summed loss is divided by the number of items in its whole group of ${k}, so the ${k} gradients add up to the mean over the group.`;
   } else if (state.reduction === 'sum') {
     loss = `Each backward sums its loss over its samples; ${k} sums over ${samples} add up to the sum over ${mk}.`;
-  } else if (state.correction === 'scale_loss') {
+  } else if (correction === 'scale_loss') {
     loss = `Each micro-batch loss is a mean over ${samples}, divided by ${k} before the backward: ${k} of them add up to the mean over ${mk}.`;
-  } else if (state.correction === 'scale_lr') {
+  } else if (correction === 'scale_lr') {
     loss = `Each micro-batch loss is a mean over ${samples}; ${k} of them add up to ${k} × the mean over ${mk}, so the learning rate is divided by ${k} instead.`;
   } else {
     loss = `Each micro-batch loss is a mean over ${samples}, and the ${k} gradients are added up without dividing by ${k}.`;
+  }
+  if (W > 1) {
+    return {
+      reference: `batch ${W * mk} in one process, 1 backward per step`,
+      accumulated: `${W} workers, each ${k} × batch ${m}; gradients averaged over the ${W} once per step`,
+      loss: k === 1 ? `Each worker takes ${m} of the ${W * m} samples; DDP averages their gradients.` : loss,
+    };
   }
   return {
     reference: `batch ${mk}, 1 backward per step`,
@@ -46,6 +62,8 @@ export const FIXES = {
     { label: 'Drop the last group', set: { last: 'drop' } },
   ],
   variable_targets: [{ label: 'Divide by the items in the whole group', set: { correction: 'global_count' } }],
+  world_size_average: [{ label: 'Use a mean loss divided by k', set: { reduction: 'mean', correction: 'scale_loss' } }],
+  scheduler_steps_multiplied: [{ label: 'Step the schedule once per optimizer step', set: { schedSteps: 1 } }],
   scale_lr_weight_decay: [{ label: 'Scale the loss instead of the lr', set: { correction: 'scale_loss' } }],
   adam_scale: [{ label: 'Scale the loss by 1/k', set: { correction: 'scale_loss' } }],
 };

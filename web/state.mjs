@@ -26,6 +26,7 @@ const DATASET_LABELS = {
 export const GROUPS = [
   { id: 'lead', label: 'The experiment' },
   { id: 'fix', label: 'Fix / correction' },
+  { id: 'parallel', label: 'Framework and GPUs' },
   { id: 'loss', label: 'Loss' },
   { id: 'model', label: 'Model' },
   { id: 'optimizer', label: 'Optimizer' },
@@ -46,15 +47,30 @@ const PRESENTATION = [
   // --- the four the lab is about
   { key: 'm', path: 'batchSize', group: 'lead', label: 'Micro-batch size m', help: 'Samples per backward pass in the accumulated run.' },
   { key: 'k', path: 'accumSteps', group: 'lead', label: 'Accumulation steps k', help: 'Backward passes added up before one optimizer step.' },
+  { key: 'framework', path: 'framework', group: 'lead', label: 'Framework',
+    help: 'Sets the correction, group boundary, last-group divisor and scheduler stepping as that framework does.',
+    labels: { pytorch: 'a plain PyTorch loop', lightning: 'PyTorch Lightning 2.6', accelerate: 'HF Accelerate 1.14',
+      hf_trainer_before_4_46: 'HF Trainer up to 4.45', hf_trainer: 'HF Trainer (current)', deepspeed: 'DeepSpeed 0.19' } },
+  { key: 'workers', path: 'workers', group: 'lead', label: 'GPUs (data-parallel workers)', help: 'Simulated DDP replicas; the big batch is workers × m × k.' },
   { key: 'reduction', path: 'reduction', group: 'lead', label: 'Loss reduction',
     labels: { mean: 'mean (average over the batch)', sum: 'sum (add over the batch)' } },
   { key: 'dropout', path: 'model.dropout', group: 'lead', label: 'Dropout probability', help: 'For every hidden layer; 0 = off.' },
   { key: 'rng', path: 'dropoutRng', group: 'lead', label: 'Dropout RNG', help: 'Matters only when dropout > 0.',
     labels: { stream: 'stream (one generator, call order)', keyed: 'keyed (by sample, layer, step)' } },
   // --- fix
-  { key: 'correction', path: 'correction', group: 'fix', label: 'Correction',
+  { key: 'correction', path: 'correction', group: 'fix', label: 'Correction', auto: 'auto (none, or the framework’s)',
     labels: { none: 'none', scale_loss: 'scale the loss by 1/k', scale_lr: 'scale the learning rate by 1/k',
       global_count: 'divide the summed loss by the items in the whole group' } },
+  // --- frameworks and data parallelism: the knobs a framework sets, each its own
+  { key: 'boundary', path: 'groupBoundary', group: 'parallel', label: 'A group of k ends', auto: 'auto (with the epoch; DeepSpeed, HF Trainer ≤ 4.45: by a global counter)',
+    labels: { epoch: 'with the epoch (a short last group)', global: 'by a global counter (across epochs)' } },
+  { key: 'divisor', path: 'lastGroupDivisor', group: 'parallel', label: 'A short group’s losses are divided by', auto: 'auto (k; HF Trainer: its micro-batches)',
+    labels: { accum_steps: 'k', micro_batches: 'its own number of micro-batches' } },
+  { key: 'schedSteps', path: 'schedulerStepsPerOptimizerStep', group: 'parallel', label: 'Schedule steps per scheduler.step()',
+    help: 'Accelerate steps a prepared scheduler once per process.' },
+  { key: 'syncBn', path: 'syncBatchNorm', group: 'parallel', label: 'SyncBatchNorm (statistics over all workers)', showIf: (s) => s.workers > 1 },
+  { key: 'countAcross', path: 'countAcrossWorkers', group: 'parallel', label: 'Count the group’s items over all workers',
+    help: 'average_tokens_across_devices', showIf: (s) => s.workers > 1 },
   // --- loss
   { key: 'loss', path: 'loss', group: 'loss', label: 'Loss function', auto: 'auto (cross entropy for classes, MSE otherwise)',
     labels: { cross_entropy: 'cross entropy', mse: 'mean squared error', l1: 'L1 (absolute error)', bce: 'binary cross entropy' } },
@@ -279,7 +295,7 @@ export function configFromState(state) {
   for (const s of SETTINGS) {
     const v = state[s.key];
     if (v === null || v === undefined) continue;
-    if (s.key === 'loss' && v === 'auto') continue;
+    if (s.type === 'enum' && v === 'auto' && s.options[0][0] === 'auto') continue; // the engine picks
     if (s.unset !== undefined && v === s.unset) continue;
     if (s.key === 'beta1' || s.key === 'beta2') continue; // written together below
     setPath(config, s.path, cloneValue(v));

@@ -15,6 +15,11 @@ const FORUM = {
   model: { sizes: [4, 8, 2], activation: 'relu' }, loss: 'l1', batchSize: 1, accumSteps: 2, steps: 5,
 };
 
+// 40 samples in groups of 8 × 4: one full group and a last group of one micro-batch per epoch.
+const FORTY = { data: { name: 'moons', n: 40 }, batchSize: 8, accumSteps: 4, steps: 10 };
+// Half the targets masked, as padding tokens are: micro-batches hold different numbers of valid targets.
+const TOKENS = { data: { name: 'seed_example', n: 256, maskFraction: 0.5 }, loss: 'mse', steps: 20 };
+
 const LOOP_SCALED = `for i, (x, y) in enumerate(loader):          # micro-batches of m
     loss = criterion(model(x), y) / k           # mean over m, then / k
     loss.backward()                             # adds into p.grad
@@ -243,6 +248,119 @@ for x, y in group:
       why: 'Adam steps by m/(√v + eps): scaling g by 4 scales m by 4 and √v by 4, so only eps notices. SGD, given the same 4× gradient, steps 4× too far.',
       fix: 'Still divide the loss by k: correct for every optimizer, and eps then means what you set.',
       code: LOOP_SCALED,
+    },
+  },
+  // --- 9. what your framework does (read in their sources; versions and files in `source`)
+  {
+    id: 'lightning-short-group', group: '“What does my framework do?”', question: 9,
+    title: 'Lightning: the short last group steps 1/4 too small',
+    config: { ...FORTY, framework: 'lightning' },
+    expect: { grads: 'different', params: 'different', causes: ['uneven_last_group'] },
+    text: {
+      see: 'Every second step is the epoch’s last group (40 = 32 + 8: one micro-batch of 8). There the accumulated gradient is exactly 1/4 of the big batch’s; the full groups agree up to rounding.',
+      why: 'Trainer(accumulate_grad_batches=4) divides every micro-batch loss by 4, also in the epoch’s short last group, which it still steps at the end of the epoch. One micro-batch’s mean divided by 4 is 1/4 of that group’s mean.',
+      fix: 'Make the epoch divide into whole groups (number of batches a multiple of k), or divide the short group by its own micro-batches (lastGroupDivisor micro_batches), as the HF Trainer does now.',
+      source: 'Lightning 2.6.5: src/lightning/pytorch/loops/optimization/automatic.py (closure_loss / accumulate_grad_batches), loops/training_epoch_loop.py (_should_accumulate steps on the epoch’s last batch); issue #19987 (open).',
+      code: `trainer = L.Trainer(accumulate_grad_batches=4)   # divides each loss by 4
+# 5 batches per epoch: 4 make a group, the 5th steps alone with loss / 4
+trainer.fit(model, DataLoader(ds, batch_size=8))`,
+    },
+  },
+  {
+    id: 'accelerate-scheduler', group: '“What does my framework do?”', question: 9,
+    title: 'Accelerate on 2 GPUs: the scheduler steps twice per step',
+    config: { ...MOONS, framework: 'accelerate', workers: 2, schedule: { name: 'cosine' } },
+    expect: { grads: 'rounding', params: 'different', causes: ['scheduler_steps_multiplied'] },
+    text: {
+      see: 'The gradients agree at every step (each of 2 workers accumulates 4 × 8, DDP averages), but the accumulated run’s learning rate runs ahead: the cosine ends after half the steps.',
+      why: 'A scheduler passed to accelerator.prepare steps num_processes times per optimizer step unless split_batches=True, because Accelerate expects a schedule sized in single-process steps. The big batch of 64 takes one scheduler step per optimizer step.',
+      fix: 'Size the schedule for num_processes × the optimizer steps (what Accelerate expects), or step an unprepared scheduler once per optimizer step (schedulerStepsPerOptimizerStep 1).',
+      source: 'Accelerate 1.14.0: src/accelerate/scheduler.py (AcceleratedScheduler.step: for _ in range(num_processes)); accelerator.py (backward divides by gradient_accumulation_steps).',
+      code: `accelerator = Accelerator(gradient_accumulation_steps=4)
+model, opt, loader, sched = accelerator.prepare(model, opt, loader, sched)
+for x, y in loader:
+    with accelerator.accumulate(model):
+        accelerator.backward(criterion(model(x), y))
+        opt.step(); sched.step(); opt.zero_grad()   # sched steps num_processes times`,
+    },
+  },
+  {
+    id: 'hf-trainer-before-4-46', group: '“What does my framework do?”', question: 9,
+    title: 'HF Trainer up to 4.45: a mean of means',
+    config: { ...TOKENS, framework: 'hf_trainer_before_4_46' },
+    expect: { grads: 'different', params: 'different', causes: ['variable_targets'] },
+    text: {
+      see: 'With half the targets masked (as padding tokens are), the accumulated gradient differs from the big batch’s from step 1.',
+      why: 'The Trainer up to 4.45 takes each micro-batch’s own per-token mean and divides it by gradient_accumulation_steps: a mean of means, which weights a token in a short micro-batch more than one in a long micro-batch (the October 2024 bug). Its step counter also runs across epochs (total_batched_samples % k).',
+      fix: 'Upgrade (from 4.46 the loss is the summed token loss divided by num_items_in_batch of the whole group: correction global_count), or pass num_items_in_batch to your own loss.',
+      source: 'transformers 4.45 (commit a55adee8): src/transformers/trainer.py _inner_training_loop (total_batched_samples % args.gradient_accumulation_steps), accelerator.backward divides by k; fixed by PRs #34191, #34198.',
+      code: `args = TrainingArguments(per_device_train_batch_size=8, gradient_accumulation_steps=4)
+# up to 4.45: loss = model(**batch).loss  (mean over this batch's tokens) / 4`,
+    },
+  },
+  {
+    id: 'hf-trainer', group: '“What does my framework do?”', question: 9,
+    title: '… the current HF Trainer: exact with num_items_in_batch',
+    config: { ...TOKENS, framework: 'hf_trainer' },
+    expect: { grads: 'rounding', params: 'rounding', causes: ['summation_order'] },
+    text: {
+      see: 'The same masked targets: now gradients and parameters agree up to rounding at every step.',
+      why: 'The Trainer counts the valid targets of the whole group (num_items_in_batch, across devices with average_tokens_across_devices) and divides each micro-batch’s summed loss by it, so the k gradients add up to the big batch’s mean. A model without loss kwargs is divided by the group’s actual number of micro-batches.',
+      fix: 'Nothing to fix. A custom compute_loss must accept num_items_in_batch and use it.',
+      source: 'transformers main (2025): src/transformers/trainer.py get_batch_samples (num_items_in_batch over the group), training_step (loss *= num_processes with average_tokens_across_devices; self.current_gradient_accumulation_steps = len(batch_samples)); PRs #34191, #34198, #34511, #39395.',
+      code: `def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+    logits = model(**inputs).logits
+    loss = F.cross_entropy(logits.flatten(0, 1), inputs["labels"].flatten(), reduction="sum", ignore_index=-100)
+    return loss / num_items_in_batch          # the whole group's valid tokens`,
+    },
+  },
+  {
+    id: 'deepspeed-epoch-boundary', group: '“What does my framework do?”', question: 9,
+    title: 'DeepSpeed: groups run across the end of an epoch',
+    config: { ...FORTY, framework: 'deepspeed' },
+    expect: { grads: 'rounding', params: 'rounding', causes: ['summation_order'] },
+    text: {
+      see: 'The same 40 samples as the Lightning story, but every step has 4 micro-batches and the runs agree up to rounding: step 2 is epoch 1’s last micro-batch and epoch 2’s first three.',
+      why: 'DeepSpeed steps when a global micro-step counter reaches a multiple of gradient_accumulation_steps, never reset at an epoch’s end, so there is no short group; engine.backward divides each loss by k, and each group really has k micro-batches.',
+      fix: 'Nothing to fix for the scale. Know that an epoch’s last micro-batches are stepped together with the next epoch’s first ones (matters for per-epoch evaluation or schedules).',
+      source: 'DeepSpeed 0.19.5: deepspeed/runtime/engine.py (is_gradient_accumulation_boundary: (micro_steps + 1) % gradient_accumulation_steps == 0; the loss or, since 0.18.3, the gradients divided by gradient_accumulation_steps).',
+      code: `ds_config = {"train_micro_batch_size_per_gpu": 8, "gradient_accumulation_steps": 4}
+engine, *_ = deepspeed.initialize(model=model, config=ds_config, model_parameters=model.parameters())
+for x, y in loader:                 # epoch after epoch
+    engine.backward(criterion(engine(x), y))   # / 4 inside
+    engine.step()                   # steps only on the 4th micro-batch`,
+    },
+  },
+  // --- 10. data parallelism: W workers
+  {
+    id: 'ddp-sum-loss', group: '“What changes with several GPUs?”', question: 10,
+    title: 'DDP with a sum loss: half the gradient on 2 GPUs',
+    config: { ...MOONS, workers: 2, reduction: 'sum', optimizer: { lr: 0.005 } },
+    expect: { grads: 'scaled', params: 'different', causes: ['world_size_average'], factor: 0.5 },
+    text: {
+      see: 'The accumulated gradient is exactly 0.5× the big batch’s at every step: 2 workers, each summing 4 micro-batches of 8, against one process summing all 64.',
+      why: 'DistributedDataParallel averages gradients over the world size W. For a mean loss that is right; a sum-reduced loss is then Σ/W: each worker’s sum over its 32 samples, averaged, is half the sum over 64.',
+      fix: 'Multiply a summed loss by the world size (as the HF Trainer does with average_tokens_across_devices), or use a mean loss divided by k.',
+      source: 'PyTorch 1.13 torch/csrc/distributed/c10d/reducer.cpp (gradients divided by the world size before the all-reduce sum); torch/utils/data/distributed.py (indices[rank::num_replicas]).',
+      code: `model = DDP(model)                                # averages over world_size
+for i, (x, y) in enumerate(loader):              # this rank's samples
+    loss = criterion(model(x), y, reduction="sum") * dist.get_world_size()
+    with model.no_sync() if (i + 1) % k else contextlib.nullcontext():
+        loss.backward()`,
+    },
+  },
+  {
+    id: 'syncbatchnorm-accumulation', group: '“What changes with several GPUs?”', question: 10,
+    title: 'SyncBatchNorm is still not the big batch under accumulation',
+    config: { ...MOONS, workers: 2, correction: 'scale_loss', model: { norm: 'batchnorm' }, syncBatchNorm: true },
+    expect: { grads: 'different', params: 'different', causes: ['batchnorm'] },
+    text: {
+      see: 'Even with SyncBatchNorm over both workers the gradients differ from step 1.',
+      why: 'SyncBatchNorm takes the statistics of all workers’ micro-batches of one forward: 2 × 8 = 16 samples, not the 64 of the whole group. With k = 1 it would be the big batch (try accumSteps 1); accumulation still cuts the group into micro-steps.',
+      fix: 'Use LayerNorm or GroupNorm (per sample), or accept BatchNorm’s noise: it cannot be accumulated exactly.',
+      source: 'PyTorch 1.13 torch/nn/modules/batchnorm.py SyncBatchNorm.forward and torch/nn/modules/_functions.py (statistics gathered over the process group for the current forward only).',
+      code: `model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+model = DDP(model)     # statistics over all ranks of ONE micro-batch, not the group`,
     },
   },
 ];

@@ -66,6 +66,8 @@ function headline(v, c, ids) {
   if (v.stepsDone === 0) return 'No steps have run yet.';
   if (ids.includes('clip_masks'))
     return `Clipping hides a broken loop: before clipping the accumulated gradient is ${fmt(c.unclippedRatio)}× the big batch's, and clip_grad_norm_ cut both to max_norm.`;
+  if (ids.includes('uneven_last_group') && c.shortGroup && g === 'different' && c.fullGroupsClose)
+    return `The full groups match the big batch; the epoch's short group of ${c.shortGroup} micro-batch${c.shortGroup > 1 ? 'es' : ''} steps with ${fmt(c.shortRatio, 3)}× its gradient (divided by ${c.k}, not ${c.shortGroup}).`;
   if (ids.includes('zero_tolerance'))
     return 'Different only because rtol and atol are 0: float rounding counts as a difference; nothing in the loop breaks equivalence.';
   if (ids.includes('rounding_amplified'))
@@ -108,6 +110,8 @@ function context(config, steps, extra) {
       ? (config.syncBatchNorm ? `all ${config.workers} replicas' micro-batches of one micro-step (${config.workers * config.batchSize} samples, SyncBatchNorm)` : `each replica's micro-batch of ${config.batchSize} samples`)
       : `each micro-batch of ${config.batchSize} samples`,
     shortGroup: shortGroup(steps, config.accumSteps),
+    shortRatio: steps.find((s) => s.microBatches < config.accumSteps)?.samePoint.normRatio ?? 1,
+    fullGroupsClose: steps.every((s) => s.microBatches < config.accumSteps || s.samePoint.closeness !== 'not_close'),
     maxUlp: maxUlp(steps),
     ...extra,
   };

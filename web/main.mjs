@@ -40,7 +40,7 @@ function startApp() {
     progress: $('progress'), status: $('status'), auto: $('auto'), engineNote: $('engine-note'),
     runError: $('run-error'), panel: $('panel'), charts: $('charts'), configJson: $('config-json'),
     story: $('story'), storyTitle: $('story-title'), storySee: $('story-see'), storyWhy: $('story-why'),
-    storyFix: $('story-fix'), storyCode: $('story-code'), picture: $('picture'),
+    storyFix: $('story-fix'), storySource: $('story-source'), storyCode: $('story-code'), picture: $('picture'),
     share: $('share'), fullLab: $('full-lab'), summary: $('verdict-summary'), announce: $('announce'),
   };
 
@@ -206,7 +206,7 @@ function startApp() {
     if (!dom.auto.checked) runAll();
   }
   const presetList = createPresetList(dom.presets, {
-    section: dom.story, title: dom.storyTitle, see: dom.storySee, why: dom.storyWhy, fix: dom.storyFix, code: dom.storyCode,
+    section: dom.story, title: dom.storyTitle, see: dom.storySee, why: dom.storyWhy, fix: dom.storyFix, source: dom.storySource, code: dom.storyCode,
   }, {
     onChoose(id, next) {
       presetId = id;

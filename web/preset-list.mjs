@@ -86,6 +86,10 @@ export function createPresetList(container, story, { onChoose }) {
     story.see.textContent = text ? text.see : 'no ready-made story matches these settings; the verdict below says what happens and why.';
     story.why.textContent = text?.why ?? '';
     story.fix.textContent = text?.fix ?? '';
+    if (story.source) { // where a framework's behaviour was read: file or issue, and version
+      story.source.textContent = text?.source ?? '';
+      story.source.hidden = story.source.previousElementSibling.hidden = !text?.source;
+    }
     story.code.textContent = text?.code ?? '';
     story.code.closest('details').hidden = !text?.code;
     story.section.classList.toggle('story--plain', !text);

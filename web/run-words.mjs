@@ -58,6 +58,7 @@ export const FIXES = {
   clip_per_micro_batch: [{ label: 'Clip once, after accumulation', set: { clipAt: 'after_accumulation' } }],
   scheduler_per_micro_batch: [{ label: 'Step the scheduler once per optimizer step', set: { schedStep: 'per_optimizer_step' } }],
   uneven_last_group: [
+    { label: 'Divide a short group by its micro-batches', set: { correction: 'scale_loss', divisor: 'micro_batches' } },
     { label: 'Divide by the items in the whole group', set: { correction: 'global_count' } },
     { label: 'Drop the last group', set: { last: 'drop' } },
   ],

@@ -4,9 +4,11 @@ import assert from 'node:assert/strict';
 import { DEFAULT_TEXT, PRESETS, presetById } from '../../wasm/presets.mjs';
 import { lab } from './helpers.mjs';
 
-test('there is a preset for each of the eight questions and for both stories', () => {
+test('there is a preset for each of the questions (frameworks and workers too) and for both stories', () => {
   const questions = new Set(PRESETS.map((p) => p.question));
-  for (let q = 1; q <= 8; q++) assert.ok(questions.has(q), `question ${q}`);
+  for (let q = 1; q <= 10; q++) assert.ok(questions.has(q), `question ${q}`);
+  // a framework's or DDP's behaviour names where it was read: file or issue, and version
+  for (const p of PRESETS.filter((x) => x.question >= 9)) assert.match(p.text.source ?? '', /\d+\.\d+.*\.(py|cpp)|#\d+/, p.id);
   for (const id of ['poorer-results', 'poorer-results-fixed', 'poorer-results-dropout', 'poorer-results-keyed', 'forum-sum', 'forum-mean-lr'])
     assert.ok(presetById(id), id);
   assert.equal(new Set(PRESETS.map((p) => p.id)).size, PRESETS.length, 'ids are unique');

@@ -156,10 +156,11 @@ const SPECS = [
     yLabel: '‖acc‖ / ‖ref‖',
     note: (v) => {
       const k = v.k > 1 ? v.k : 'k';
-      return `Both gradients taken at the reference run’s parameters. On the 1 line: same size; on the ${k} line: the ${k} micro-batch means were added up, not averaged.${v.clipping ? ' Dashed: before clipping, which can hide a wrong scale.' : ''}`;
+      const ddp = v.ddpSum ? ` On the 1/${Math.round(1 / v.ddpSum)} line: DDP averaged the workers’ summed losses.` : '';
+      return `Both gradients taken at the reference run’s parameters. On the 1 line: same size; on the ${k} line: the ${k} micro-batch means were added up, not averaged.${ddp}${v.clipping ? ' Dashed: before clipping, which can hide a wrong scale.' : ''}`;
     },
     range: (u, min, max, v) => {
-      const lo = Math.min(Number.isFinite(min) ? min : 1, 1);
+      const lo = Math.min(Number.isFinite(min) ? min : 1, 1, v.ddpSum || 1);
       const hi = Math.max(Number.isFinite(max) ? max : 1, v.k > 1 ? v.k : 1);
       const span = Math.max(hi - lo, 0.5);
       return [Math.max(lo - 0.12 * span, lo >= 0 ? 0 : -Infinity), hi + 0.2 * span];
@@ -167,6 +168,7 @@ const SPECS = [
     lines: (v) => [
       { key: 'one', value: 1, label: '1: same size', color: COLORS.same, dash: [2, 3] },
       ...(v.k > 1 ? [{ key: 'k', value: v.k, label: `${v.k}: k× too large, summed without dividing`, color: COLORS.k, dash: [8, 4] }] : []),
+      ...(v.ddpSum ? [{ key: 'w', value: v.ddpSum, label: `1/${Math.round(1 / v.ddpSum)}: DDP’s average of summed losses`, color: COLORS.k, dash: [8, 4] }] : []),
     ],
     series: [
       { key: 'ratio', label: 'norm ratio', color: COLORS.grad, raw: (r) => (r.samePoint ?? r.grad).normRatio },
@@ -264,7 +266,7 @@ function drawLineLabels(u, lines) {
  * opts: {onCursor(step|null): the step under the pointer while hovering a chart, null on leaving;
  *        height: plot height in px (default 170)}
  * Returns:
- *   setContext({k, clipNorm})  the experiment's k (the k line) and clip threshold (clipping on
+ *   setContext({k, clipNorm, workers, sum})  the experiment's k (the k line), W with a sum loss (the 1/W line) and clip threshold (clipping on
  *                      when > 0; undefined, null or 0: off): call before a run; reset() keeps
  *                      it. Without k, k is the first record's microBatches; without a clipNorm
  *                      key, clipping counts as on once a record is clipped.
@@ -293,7 +295,9 @@ export function createCharts(root, { onCursor, height = 170 } = {}) {
     const k = Number.isFinite(context.k) && context.k > 0 ? context.k : firstMicroBatches;
     const clipNorm = Number.isFinite(context.clipNorm) && context.clipNorm > 0 ? context.clipNorm : 0;
     const clipping = 'clipNorm' in context ? clipNorm > 0 : fromRecords.clipped;
-    return { k, clipNorm, clipping, lrDiffers: fromRecords.lrDiffers };
+    // DDP's 1/W line: W workers averaging summed losses
+    const ddpSum = context.workers > 1 && context.sum ? 1 / context.workers : 0;
+    return { k, clipNorm, clipping, lrDiffers: fromRecords.lrDiffers, ddpSum };
   };
 
   // Leaving a chart says null a moment later, so that moving from one chart to the next (across
@@ -510,7 +514,8 @@ export function createCharts(root, { onCursor, height = 170 } = {}) {
   return {
     setContext(ctx = {}) {
       // {k, clipNorm: undefined} says "no clipping"; leaving clipNorm out lets the records tell.
-      context = { k: Number(ctx.k), ...('clipNorm' in ctx ? { clipNorm: Number(ctx.clipNorm ?? 0) } : {}) };
+      context = { k: Number(ctx.k), workers: Number(ctx.workers ?? 1), sum: Boolean(ctx.sum),
+        ...('clipNorm' in ctx ? { clipNorm: Number(ctx.clipNorm ?? 0) } : {}) };
       if (frame) cancelAnimationFrame(frame);
       draw();
     },

@@ -81,7 +81,7 @@ export function createControls(form, { onChange, onInvalid, include = () => true
       section = el('fieldset', { className: 'group group--lead' }, el('legend', { text: g.label }));
       body = section;
     } else {
-      section = el('details', { className: 'group', 'data-group': g.id, open: g.id === 'fix' });
+      section = el('details', { className: 'group', 'data-group': g.id, open: false });
       section.append(el('summary', { text: g.label }));
       body = el('div', { className: 'group-body' });
       section.append(body);

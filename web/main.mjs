@@ -234,7 +234,7 @@ function startApp() {
     const ran = hold.config;
     clearTimeout(hold.timer);
     hold = null;
-    charts.setContext({ k: runK, clipNorm: ran.clipGradNorm });
+    charts.setContext({ k: runK, clipNorm: ran.clipGradNorm, workers: ran.workers, sum: ran.reduction === 'sum' });
     charts.reset();
     panel.clear();
     panel.setStale(null);

@@ -25,7 +25,6 @@ const DATASET_LABELS = {
 /** Sections of the control panel, in display order. `lead` is the lab's main question. */
 export const GROUPS = [
   { id: 'lead', label: 'The experiment' },
-  { id: 'fix', label: 'Fix / correction' },
   { id: 'parallel', label: 'Framework and GPUs' },
   { id: 'loss', label: 'Loss' },
   { id: 'model', label: 'Model' },
@@ -44,7 +43,7 @@ export const GROUPS = [
 //   auto       for enums: an extra first option meaning "the engine picks" (null in the config)
 //   showIf     state => boolean: only relevant for some other choices (hidden otherwise)
 const PRESENTATION = [
-  // --- the four the lab is about
+  // --- the lab's main knobs (open): the loop, its framework and GPUs, the correction, dropout
   { key: 'm', path: 'batchSize', group: 'lead', label: 'Micro-batch size m', help: 'Samples per backward pass in the accumulated run.' },
   { key: 'k', path: 'accumSteps', group: 'lead', label: 'Accumulation steps k', help: 'Backward passes added up before one optimizer step.' },
   { key: 'framework', path: 'framework', group: 'lead', label: 'Framework',
@@ -54,13 +53,12 @@ const PRESENTATION = [
   { key: 'workers', path: 'workers', group: 'lead', label: 'GPUs (data-parallel workers)', help: 'Simulated DDP replicas; the big batch is workers × m × k.' },
   { key: 'reduction', path: 'reduction', group: 'lead', label: 'Loss reduction',
     labels: { mean: 'mean (average over the batch)', sum: 'sum (add over the batch)' } },
-  { key: 'dropout', path: 'model.dropout', group: 'lead', label: 'Dropout probability', help: 'For every hidden layer; 0 = off.' },
-  { key: 'rng', path: 'dropoutRng', group: 'lead', label: 'Dropout RNG', help: 'Matters only when dropout > 0.',
-    labels: { stream: 'stream (one generator, call order)', keyed: 'keyed (by sample, layer, step)' } },
-  // --- fix
-  { key: 'correction', path: 'correction', group: 'fix', label: 'Correction', auto: 'auto (none, or the framework’s)',
+  { key: 'correction', path: 'correction', group: 'lead', label: 'Correction', auto: 'auto (none, or the framework’s)',
     labels: { none: 'none', scale_loss: 'scale the loss by 1/k', scale_lr: 'scale the learning rate by 1/k',
       global_count: 'divide the summed loss by the items in the whole group' } },
+  { key: 'dropout', path: 'model.dropout', group: 'lead', label: 'Dropout probability', help: 'For every hidden layer; 0 = off.' },
+  { key: 'rng', path: 'dropoutRng', group: 'lead', label: 'Dropout RNG', showIf: (s) => s.dropout > 0,
+    labels: { stream: 'stream (one generator, call order)', keyed: 'keyed (by sample, layer, step)' } },
   // --- frameworks and data parallelism: the knobs a framework sets, each its own
   { key: 'boundary', path: 'groupBoundary', group: 'parallel', label: 'A group of k ends', auto: 'auto (with the epoch; DeepSpeed, HF Trainer ≤ 4.45: by a global counter)',
     labels: { epoch: 'with the epoch (a short last group)', global: 'by a global counter (across epochs)' } },

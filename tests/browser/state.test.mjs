@@ -92,13 +92,16 @@ test('optional settings: empty means the engine picks, and they stay out of the 
 test('the default config holds the documented defaults and only known fields', () => {
   const c = configFromState(defaultState());
   assert.deepEqual(Object.keys(c).sort(), [
-    'accumSteps', 'atol', 'batchSize', 'clipGradNorm', 'clipPlacement', 'correction', 'data', 'dropoutRng',
-    'lastGroup', 'model', 'optimizer', 'reduction', 'rtol', 'schedule', 'schedulerStepping', 'seed', 'steps',
+    'accumSteps', 'atol', 'batchSize', 'clipGradNorm', 'clipPlacement', 'countAcrossWorkers', 'data', 'dropoutRng',
+    'framework', 'lastGroup', 'model', 'optimizer', 'reduction', 'rtol', 'schedule', 'schedulerStepping', 'seed', 'steps',
+    'syncBatchNorm', 'workers',
   ]);
   assert.equal(c.batchSize, 8);
   assert.equal(c.accumSteps, 4);
   assert.equal(c.reduction, 'mean');
-  assert.equal(c.correction, 'none');
+  assert.equal('correction' in c, false, 'correction auto: none, or the framework\'s (the engine settles it)');
+  assert.equal(c.framework, 'pytorch');
+  assert.equal(c.workers, 1);
   assert.deepEqual(c.model, { dropout: 0, hidden: [16, 16], activation: 'tanh', norm: 'none' });
   assert.deepEqual(c.optimizer, { name: 'sgd', momentum: 0, dampening: 0, nesterov: false, eps: 1e-8, betas: [0.9, 0.999] });
   assert.deepEqual(c.data, { name: 'moons', noise: 0.1, maskFraction: 0, shuffle: true, generator: 'lab' }, 'data.n is the engine\'s (256; digits: 1797)');

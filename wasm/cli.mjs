@@ -177,15 +177,18 @@ const yes = (b) => (b ? 'yes' : 'no');
 
 /** The table and verdict in words; m and k from the effective config the engine ran. */
 export function summary(result) {
-  const m = result.config.batchSize, k = result.config.accumSteps;
+  const m = result.config.batchSize, k = result.config.accumSteps, W = result.config.workers ?? 1;
+  const fw = result.config.framework && result.config.framework !== 'pytorch' ? ` (${result.config.framework})` : '';
   const lines = [];
-  lines.push(`reference: batch ${m * k}, 1 backward per step; accumulated: ${k} x batch ${m}; ${result.paramCount} parameters`);
+  lines.push(`reference: batch ${W * m * k}, 1 backward per step; accumulated${fw}: ${W > 1 ? `${W} workers x ` : ''}${k} x batch ${m}; ${result.paramCount} parameters`);
   // Gradients at the same point (the accumulated loop at the reference's parameters), then
   // the parameters after the step; closeness in one word (bitwise, allclose, close_by_norm, not_close).
+  // The micro-batches of each step are shown when some group has fewer than k.
   const clip = result.config.clipGradNorm > 0;
-  const head = ['step', 'loss ref', 'loss acc', 'grad (same point)', 'ratio', '|diff|/|ref|', ...(clip ? ['ratio unclipped'] : []),
-    'params', 'param max|diff|'];
-  const rows = result.steps.map((s) => [s.step, f(s.lossRef), f(s.lossAcc), s.samePoint.closeness, f(s.samePoint.normRatio),
+  const micro = result.steps.some((s) => s.microBatches !== k);
+  const head = ['step', ...(micro ? ['micro-batches'] : []), 'loss ref', 'loss acc', 'grad (same point)', 'ratio', '|diff|/|ref|',
+    ...(clip ? ['ratio unclipped'] : []), 'params', 'param max|diff|'];
+  const rows = result.steps.map((s) => [s.step, ...(micro ? [s.microBatches] : []), f(s.lossRef), f(s.lossAcc), s.samePoint.closeness, f(s.samePoint.normRatio),
     f(s.samePoint.relNormDiff, 2), ...(clip ? [f(s.unclipped.normRatio)] : []), s.params.closeness, f(s.params.maxAbsDiff, 3)].map(String));
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) => cells.map((c, i) => c.padStart(widths[i])).join('  ');

@@ -520,8 +520,66 @@ TEST(a_divergent_run_ends_with_the_step_and_verdict_diverged) {
     done(&r);
 }
 
+/* ---- (k) frameworks and data-parallel workers ----------------------------------------------- */
+
+TEST(workers_average_so_a_sum_loss_gives_one_over_w_and_a_scaled_mean_is_exact) {
+    run_t r = run("{\"data\": {\"name\": \"moons\", \"n\": 128}, \"steps\": 4, \"workers\": 2, \"reduction\": \"sum\", \"optimizer\": {\"lr\": 0.002}}");
+    CHECK_RAN(r, 4);
+    if (r.ok) {
+        for (int i = 0; i < r.n; i++) {
+            CHECK_CLOSE(r.rec[i].same_point.norm_ratio, 0.5, 1e-5);
+            CHECK(r.rec[i].group_size == 64 && r.rec[i].micro_batches == 4, "step %d: group %g, micro %g", i + 1,
+                  r.rec[i].group_size, r.rec[i].micro_batches);
+        }
+        CHECK(has(&r, AL_CAUSE_WORLD_SIZE_AVERAGE), "causes %#x", r.v.causes);
+    }
+    done(&r);
+    r = run("{\"data\": {\"name\": \"moons\", \"n\": 96}, \"steps\": 4, \"workers\": 3, \"correction\": \"scale_loss\", \"model\": {\"dropout\": 0.2}, \"dropoutRng\": \"keyed\"}");
+    CHECK_RAN(r, 4);
+    if (r.ok) CHECK(rounding_or_better(r.v.grads) && rounding_or_better(r.v.params), "grads %d params %d", r.v.grads, r.v.params);
+    done(&r);
+}
+
+TEST(syncbatchnorm_with_k_1_is_the_big_batch_per_replica_batchnorm_is_not) {
+    run_t r = run("{\"data\": {\"name\": \"moons\", \"n\": 64}, \"steps\": 3, \"workers\": 2, \"accumSteps\": 1, \"model\": {\"norm\": \"batchnorm\"}, \"syncBatchNorm\": true}");
+    CHECK_RAN(r, 3);
+    if (r.ok) CHECK(rounding_or_better(r.v.grads) && !has(&r, AL_CAUSE_BATCHNORM), "grads %d causes %#x", r.v.grads, r.v.causes);
+    done(&r);
+    r = run("{\"data\": {\"name\": \"moons\", \"n\": 64}, \"steps\": 3, \"workers\": 2, \"accumSteps\": 1, \"model\": {\"norm\": \"batchnorm\", \"dropout\": 0.3}}");
+    CHECK_RAN(r, 3);
+    if (r.ok) CHECK(r.v.grads == AL_GRADS_DIFFERENT && has(&r, AL_CAUSE_BATCHNORM), "grads %d causes %#x", r.v.grads, r.v.causes);
+    done(&r);
+}
+
+TEST(frameworks_set_the_short_group_and_the_group_boundary) {
+    /* 40 samples in 8 x 4: a full group and a short one of 1 micro-batch per epoch */
+    run_t r = run("{\"data\": {\"name\": \"moons\", \"n\": 40}, \"steps\": 4, \"framework\": \"lightning\"}");
+    CHECK_RAN(r, 4);
+    if (r.ok) {
+        CHECK(r.rec[1].micro_batches == 1, "step 2: %g micro-batches", r.rec[1].micro_batches);
+        CHECK_CLOSE(r.rec[1].same_point.norm_ratio, 0.25, 1e-5);
+        CHECK(has(&r, AL_CAUSE_UNEVEN_LAST_GROUP), "causes %#x", r.v.causes);
+    }
+    done(&r);
+    r = run("{\"data\": {\"name\": \"moons\", \"n\": 40}, \"steps\": 4, \"framework\": \"deepspeed\", \"workers\": 1}");
+    CHECK_RAN(r, 4);
+    if (r.ok) {
+        for (int i = 0; i < r.n; i++) CHECK(r.rec[i].micro_batches == 4, "step %d: %g", i + 1, r.rec[i].micro_batches);
+        CHECK(rounding_or_better(r.v.grads), "grads %d", r.v.grads);
+    }
+    done(&r);
+    /* a short micro-step split unevenly across 3 replicas (50 = 5 x 9 + 5: each epoch's last micro-step holds 5 of 9) */
+    r = run("{\"data\": {\"name\": \"moons\", \"n\": 50, \"maskFraction\": 0.3}, \"loss\": \"mse\", \"steps\": 4, \"batchSize\": 3, \"accumSteps\": 2, \"workers\": 3, \"framework\": \"hf_trainer\"}");
+    CHECK_RAN(r, 4);
+    if (r.ok) CHECK(rounding_or_better(r.v.grads), "hf_trainer with 3 workers: grads %d causes %#x", r.v.grads, r.v.causes);
+    done(&r);
+}
+
 int main(void) {
     RUN(unscaled_mean_loss_gives_k_times_the_gradient);
+    RUN(workers_average_so_a_sum_loss_gives_one_over_w_and_a_scaled_mean_is_exact);
+    RUN(syncbatchnorm_with_k_1_is_the_big_batch_per_replica_batchnorm_is_not);
+    RUN(frameworks_set_the_short_group_and_the_group_boundary);
     RUN(sum_reduction_is_equal_up_to_rounding_not_bitwise);
     RUN(scaling_the_loss_by_one_over_k_is_exact_up_to_rounding);
     RUN(scale_lr_with_sgd_gives_k_times_the_gradient_and_the_same_parameters);

@@ -6,7 +6,7 @@
 import { el } from './dom.mjs';
 
 const CLASS_RGB = [[31, 95, 191], [208, 96, 11], [17, 120, 72], [140, 50, 170], [170, 30, 50], [90, 90, 90], [0, 130, 150], [150, 110, 0], [200, 60, 140], [60, 60, 160]];
-const RUNS = [['ref', 'Reference (batch m·k)'], ['acc', 'Accumulated (k × m)']];
+const RUNS = [['ref', 'Reference (one big batch)'], ['acc', 'Accumulated (micro-batches)']];
 
 /** The colour of a grid cell from the model's outputs there (p: the picture, for its kind). */
 function cellColour(v, p, range) {

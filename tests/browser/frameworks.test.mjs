@@ -4,7 +4,7 @@
 // 1/W line in the ratio chart.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readPanel, setControl, startLab, waitForVerdict } from './helpers.mjs';
+import { afterRunOf, readPanel, setControl, startLab, waitForVerdict } from './helpers.mjs';
 
 let lab, page, context, problems;
 before(async () => {
@@ -16,11 +16,7 @@ after(async () => {
   await lab?.close();
 });
 
-async function andWaitForRun(action) {
-  await page.evaluate(() => { document.body.dataset.phase = 'clicked'; });
-  await action();
-  await waitForVerdict(page, 60000);
-}
+const andWaitForRun = (action) => afterRunOf(page, action);
 
 test('Lightning\'s short group: its story names the source, Try divides the short group by its micro-batches', async () => {
   await page.goto(`${lab.url}?preset=lightning-short-group`);

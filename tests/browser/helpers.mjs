@@ -94,6 +94,13 @@ export async function openSection(page, group) {
   await page.locator(`details[data-group="${group}"]`).evaluate((d) => { d.open = true; });
 }
 
+/** Does something that starts a run (a click, a setting), then waits for that run's verdict. */
+export async function afterRunOf(page, action, timeout = 60000) {
+  await page.evaluate(() => { document.body.dataset.phase = 'clicked'; });
+  await action();
+  await waitForVerdict(page, timeout);
+}
+
 /** Presses Run and waits for the verdict of that run. */
 export async function run(page) {
   await page.evaluate(() => { document.body.dataset.phase = 'clicked'; });

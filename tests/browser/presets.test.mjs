@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { PRESETS } from '../../wasm/presets.mjs';
-import { ARTIFACTS, readPanel, screenshot, startLab, waitForVerdict } from './helpers.mjs';
+import { ARTIFACTS, afterRunOf, readPanel, screenshot, startLab, waitForVerdict } from './helpers.mjs';
 
 let lab, page, context, problems;
 before(async () => {
@@ -17,12 +17,7 @@ after(async () => {
   await lab?.close();
 });
 
-/** Does something that starts a run, then waits for that run's verdict. */
-async function andWaitForRun(action) {
-  await page.evaluate(() => { document.body.dataset.phase = 'clicked'; });
-  await action();
-  await waitForVerdict(page, 60000);
-}
+const andWaitForRun = (action) => afterRunOf(page, action);
 
 for (const preset of PRESETS) {
   test(`preset ${preset.id}: the page shows ${preset.expect.grads} gradients, ${preset.expect.params} parameters and its story`, async () => {

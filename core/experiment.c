@@ -267,7 +267,8 @@ static float micro_batch_scale(const al_experiment *e, double n_j, double count,
     double base = c->reduction == AL_REDUCTION_MEAN ? (n_j > 0 ? 1.0 / n_j : 0.0) : 1.0;
     int divisor = c->last_group_divisor == AL_DIVISOR_MICRO_BATCHES ? e->n_micro : e->k;
     double scale = c->correction == AL_CORR_SCALE_LOSS ? base / divisor
-                 : c->correction == AL_CORR_GLOBAL_COUNT ? (c->count_across_workers ? e->W / count : 1.0 / replica_count)
+                 : c->correction == AL_CORR_GLOBAL_COUNT ? (c->count_across_workers ? e->W / count
+                                                         : replica_count > 0 ? 1.0 / replica_count : 0.0) /* nothing to count: nothing added */
                  : base;
     return (float)(scale / e->W);
 }

@@ -153,3 +153,10 @@ test("the contract's frameworks table is what the engine settles", () => {
     } finally { r.free(); }
   }
 });
+
+test('a replica with no valid target in its share of the group adds nothing (no 1/0)', () => {
+  const r = l.compare({ seed: 2, data: { name: 'moons', n: 16, maskFraction: 0.75 }, loss: 'mse', batchSize: 2, accumSteps: 1,
+    workers: 2, correction: 'global_count', countAcrossWorkers: false, steps: 3 });
+  assert.equal(r.verdict.params === 'diverged', false);
+  for (const s of r.steps) assert.ok(Number.isFinite(s.gradNormAcc), `step ${s.step}: ${s.gradNormAcc}`);
+});

@@ -34,6 +34,28 @@ function sweepConfig(r) {
   return c;
 }
 
+/**
+ * Half the sweep's configs also get simulated data parallelism or a framework's loop, drawn from
+ * a generator of their own (the base configs stay those of the sweep before workers).
+ */
+function withWorkers(config, r) {
+  if (r() < 0.5) return config;
+  const pick = (xs) => xs[Math.floor(r() * xs.length)];
+  const c = structuredClone(config);
+  // (not with stream dropout: the replicas' masks would not be the lab's, nor compare)
+  if (r() < 0.7 && !streamDropout(c)) c.workers = 2 + Math.floor(r() * 3);
+  if (c.workers && r() < 0.4) c.syncBatchNorm = true;
+  if (c.workers && r() < 0.3) c.countAcrossWorkers = false;
+  if (r() < 0.5) {
+    c.framework = pick(['lightning', 'accelerate', 'hf_trainer_before_4_46', 'hf_trainer', 'deepspeed']);
+    if (r() < 0.5) delete c.correction; // the framework's own
+  }
+  if (r() < 0.2) c.groupBoundary = pick(['epoch', 'global']);
+  if (r() < 0.2) c.lastGroupDivisor = pick(['accum_steps', 'micro_batches']);
+  if (r() < 0.15) c.schedulerStepsPerOptimizerStep = 2;
+  return c;
+}
+
 /** bitwise and rounding are one class here: PyTorch sums in its own order. */
 const kind = (cat) => (cat === 'bitwise' ? 'rounding' : cat);
 const dropoutLayers = (c) => c.model.hidden.filter((_, l) => [c.model.dropout].flat()[Array.isArray(c.model.dropout) ? l : 0] > 0).length;
@@ -81,12 +103,21 @@ test(`every preset, every knob and ${RUNS} random configs, retrained in real PyT
   try {
     const cases = [...PRESETS.map((p) => ({ name: `preset ${p.id}`, config: p.config })),
       ...KNOB_CONFIGS.map((config, i) => ({ name: `knob config #${i}`, config }))];
-    const fixed = cases.length, r = rng(20261201);
+    const fixed = cases.length, r = rng(20261201), rw = rng(20261202);
+    let withW = 0;
     while (cases.length < fixed + RUNS) {
-      const config = sweepConfig(r);
+      let config = sweepConfig(r);
       try { l.start(config).free(); } catch (e) {
         if (e instanceof AccumLabError && (/batchnorm/.test(e.message) || e.field?.startsWith('data.mask'))) continue;
         throw e;
+      }
+      const more = withWorkers(config, rw);
+      if (more !== config) {
+        try { l.start(more).free(); config = more; withW++; } catch (e) {
+          // workers x batchSize beyond the data, per-micro-batch clipping with workers, a BatchNorm
+          // micro-batch of one sample, a group without a valid target: the config without them
+          if (!(e instanceof AccumLabError)) throw e;
+        }
       }
       cases.push({ name: `random #${cases.length - fixed}`, config });
     }
@@ -105,8 +136,10 @@ test(`every preset, every knob and ${RUNS} random configs, retrained in real PyT
       // Stream dropout: PyTorch's own masks, not the lab's. With one dropout layer both runs
       // draw each sample's mask in the same order whatever the masks are, so the categories
       // still compare; with more, they hang on the masks drawn (a few units, a small p: all kept).
+      // With workers, each replica's generator starts where the reference's does, so the
+      // replicas redraw the reference's first masks: the categories hang on the masks as well.
       const stream = streamDropout(lab.config);
-      if (stream && dropoutLayers(lab.config) > 1) { streamSkipped++; continue; }
+      if (stream && (dropoutLayers(lab.config) > 1 || lab.config.workers > 1)) { streamSkipped++; continue; }
       // PyTorch's CPU LayerNorm forms (x - mean)·rstd as x·rstd - mean·rstd: over one feature
       // that is ~2e-5, not the exact 0 of the lab (and of the math), so its gradient for the
       // norm's weight is noise where the lab's is 0, and Adam turns that noise into steps.
@@ -136,7 +169,7 @@ test(`every preset, every knob and ${RUNS} random configs, retrained in real PyT
     }
     assert.ok(compared >= 0.9 * cases.length, `${compared} of ${cases.length} compared`);
     for (const line of illConditioned) console.log(`# beyond 1e-6, as far as PyTorch's own float32: ${line}`);
-    console.log(`# ${compared} experiments (${steps} steps) agree with PyTorch (${streamCases} with one stream-dropout layer: categories only); not compared: ${streamSkipped} with stream dropout in several layers, ${oneFeature} with a one-feature LayerNorm)`);
+    console.log(`# ${compared} experiments (${steps} steps; ${withW} random ones with workers or a framework's loop) agree with PyTorch (${streamCases} with one stream-dropout layer: categories only); not compared: ${streamSkipped} with stream dropout in several layers or with workers, ${oneFeature} with a one-feature LayerNorm)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -54,6 +54,14 @@ export const KNOB_CONFIGS = [
   { data: { name: 'digits', n: 200 }, model: { sizes: [64, 32, 10] }, seed: 7 },
   { data: { inputs: [[0, 0], [0, 1], [1, 0], [1, 1]], targets: [[0], [1], [1], [0]], mask: [[1], [1], [0], [1]] },
     model: { sizes: [2, 3, 1] }, loss: 'mse', batchSize: 1, accumSteps: 2, init: Array.from({ length: 13 }, (_, i) => (i - 6) / 10) },
+  // frameworks and data-parallel workers
+  { workers: 2, reduction: 'sum', optimizer: { lr: 0.005 } },
+  { workers: 3, batchSize: 4, correction: 'scale_loss', model: { norm: 'batchnorm' }, syncBatchNorm: true },
+  { workers: 2, accumSteps: 2, model: { norm: 'batchnorm', dropout: 0.2 }, data: { name: 'moons', n: 90 } },
+  { framework: 'lightning', data: { name: 'moons', n: 40 } },
+  { framework: 'deepspeed', workers: 2, batchSize: 4, data: { name: 'moons', n: 60 } },
+  { framework: 'hf_trainer', workers: 2, data: { name: 'seed_example', n: 70, maskFraction: 0.4 }, loss: 'mse', countAcrossWorkers: false },
+  { framework: 'accelerate', workers: 2, schedule: { name: 'step', stepSize: 1, gamma: 0.7 } },
 ].map((c) => ({ steps: 5, data: { name: 'moons', n: 96 }, ...c }));
 
 /** mulberry32: the tests' own generator of random configs, independent of the core's. */

@@ -27,22 +27,32 @@ function metricsOf(a, b, rtol = 1e-5, atol = 1e-8) {
 /** The first step's accumulated/reference gradient ratio a config implies, or null when it has none
  * (dropout, BatchNorm, clipping, masks or a short first group make the first gradients differ otherwise). */
 function closedFormRatio(c, N) {
-  const G = c.batchSize * c.accumSteps, k = c.accumSteps;
+  const W = c.workers ?? 1, G = W * c.batchSize * c.accumSteps, k = c.accumSteps;
   if (c.model.dropout > 0 || c.model.norm === 'batchnorm' || c.clipGradNorm > 0 || c.data.maskFraction > 0 || N < G) return null;
   const mean = c.reduction === 'mean';
-  const ratio = { none: mean ? k : 1, scale_loss: mean ? 1 : 1 / k, scale_lr: mean ? k : 1, global_count: mean ? 1 : null }[c.correction];
+  // DDP averages W replicas: right for a mean, 1/W for a sum (global_count counts over all and undoes it)
+  const ratio = { none: mean ? k : 1 / W, scale_loss: mean ? 1 : 1 / (k * W), scale_lr: mean ? k : 1 / W, global_count: mean ? 1 : null }[c.correction];
   return ratio ?? null;
 }
 
 test(`${RUNS} random valid configs: no trap, finite numbers or diverged, consistent verdicts`, async () => {
   const l = await lab();
   const r = rng(20261123);
+  const rw = rng(20261201); // workers and frameworks on half the configs, from their own generator (the base configs stay)
+  const FRAMEWORKS = ['pytorch', 'lightning', 'accelerate', 'hf_trainer_before_4_46', 'hf_trainer', 'deepspeed'];
   let diverged = 0, checked = 0, sgdChecked = 0;
   const seen = new Set();
   for (let i = 0; i < RUNS; i++) {
     let config, result;
     for (;;) { // rejected as documented (batchnorm with a 1-sample micro-batch, a group with no valid target): draw again
       config = randomConfig(r);
+      if (rw() < 0.5) {
+        config.workers = 1 + Math.floor(rw() * 3);
+        config.framework = FRAMEWORKS[Math.floor(rw() * FRAMEWORKS.length)];
+        config.data.n = Math.max(config.data.n, config.workers * config.batchSize);
+        if (config.workers > 1) config.clipPlacement = 'after_accumulation'; // per micro-batch with workers is refused
+        if (config.lastGroup === 'drop' && config.data.n < config.workers * config.batchSize * config.accumSteps) config.lastGroup = 'keep';
+      }
       try { result = l.compare(config); break; } catch (e) {
         if (!(e instanceof AccumLabError) || !(/batchnorm/.test(e.message) || e.field?.startsWith('data.mask'))) throw e;
       }
@@ -96,7 +106,7 @@ test(`${RUNS} random valid configs: no trap, finite numbers or diverged, consist
     }
     assert.ok(v.text.length > 0, label);
     const sumOverCount = config.reduction === 'sum' && config.correction === 'global_count';
-    if (config.accumSteps === 1 && !sumOverCount && v.params !== 'diverged') assert.equal(v.grads, 'bitwise', `${label}: k = 1 is the big batch`);
+    if (config.accumSteps === 1 && (config.workers ?? 1) === 1 && !sumOverCount && v.params !== 'diverged') assert.equal(v.grads, 'bitwise', `${label}: k = 1 is the big batch`);
   }
   assert.ok(seen.size >= 4, `the random configs reach several verdicts: ${[...seen]}`);
   assert.ok(diverged < RUNS / 4, `${diverged} diverged`);

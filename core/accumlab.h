@@ -64,6 +64,9 @@ typedef struct {
      * parameters are bitwise equal. */
     al_metrics same_point;
     double unclipped_norm_ref, unclipped_norm_acc, unclipped_norm_ratio; /* at the same point, before any clipping */
+    double loss_scale;      /* the scale of this step's micro-batch losses (1 without loss scaling) */
+    double skipped;         /* 1 if the scaler found inf/NaN and skipped the accumulated run's step */
+    double underflow;       /* entries of the micro-batch gradients that rounded to 0 in gradDtype */
 } al_step_record;
 
 enum { AL_GRADS_BITWISE, AL_GRADS_ROUNDING, AL_GRADS_SCALED, AL_GRADS_DIFFERENT, AL_GRADS_UNJUDGED };
@@ -90,7 +93,11 @@ enum {
     AL_CAUSE_CLIP_MASKS = 1 << 15,            /* clipping cut both gradients to max_norm and hid a scale */
     AL_CAUSE_ZERO_TOLERANCE = 1 << 16,        /* rtol and atol 0: float rounding itself counts as a difference */
     AL_CAUSE_WORLD_SIZE_AVERAGE = 1 << 17,    /* DDP averages over W replicas a sum-reduced loss: 1/W the gradient */
-    AL_CAUSE_SCHEDULER_STEPS_MULTIPLIED = 1 << 18 /* the schedule moves several steps per optimizer step (Accelerate: num_processes) */
+    AL_CAUSE_SCHEDULER_STEPS_MULTIPLIED = 1 << 18, /* the schedule moves several steps per optimizer step (Accelerate: num_processes) */
+    AL_CAUSE_LOW_PRECISION_ACCUMULATION = 1 << 19, /* .grad held in bf16/fp16: every addition rounds */
+    AL_CAUSE_GRAD_UNDERFLOW = 1 << 20,        /* gradient entries too small for fp16 became 0 (no or too small loss scale) */
+    AL_CAUSE_LOSS_SCALE_OVERFLOW = 1 << 21,   /* the scaled gradient overflowed: the scaler skipped steps the big batch took */
+    AL_CAUSE_SCALER_PER_MICRO_BATCH = 1 << 22 /* unscale_ and update after every backward: the early micro-batches unscaled again */
 };
 
 typedef struct {

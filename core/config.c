@@ -309,6 +309,10 @@ static int finish_top(parse_ctx *x) {
                        AL_MAX_BATCH, c->workers, c->batch_size, c->accum_steps, group);
     al_framework_settle(c, x->given[AL_F_CORRECTION] != NULL, x->given[AL_F_GROUP_BOUNDARY] != NULL,
                         x->given[AL_F_LAST_GROUP_DIVISOR] != NULL, x->given[AL_F_SCHEDULER_STEPS] != NULL);
+    if (c->workers > 1 && c->grad_dtype != AL_DTYPE_FP32)
+        return al_fail(x->e, AL_ERR_RANGE, "gradDtype",
+                       "gradDtype %s with workers > 1 is not simulated (each replica's .grad and the all-reduce would round); use fp32 or workers 1",
+                       c->grad_dtype == AL_DTYPE_BF16 ? "bf16" : "fp16");
     if (c->workers > 1 && c->clip_grad_norm > 0 && c->clip_placement == AL_CLIP_PER_MICRO_BATCH)
         return al_fail(x->e, AL_ERR_RANGE, "clipPlacement",
                        "clipPlacement per_micro_batch with workers > 1 is not simulated (each replica would clip its own partial sums); use after_accumulation or workers 1");

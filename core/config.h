@@ -81,6 +81,11 @@ typedef struct al_config_s {
     int scheduler_steps;            /* "schedulerStepsPerOptimizerStep": 1.. (derived: workers for accelerate) */
     int count_across_workers;       /* "countAcrossWorkers": global_count counts the whole group on every replica */
 
+    /* precision: what .grad holds between micro-batches, and loss scaling */
+    al_grad_dtype grad_dtype;       /* "gradDtype": fp32 (default)|bf16|fp16 */
+    al_loss_scale_settings loss_scale; /* "lossScale": {mode, scale, growthFactor, backoffFactor, growthInterval} */
+    al_scaler_update scaler_update; /* "scalerUpdate": per_optimizer_step (default)|per_micro_batch */
+
     int steps;                      /* "steps": 1..AL_MAX_STEPS, default 20 */
     al_last_group last_group;       /* "lastGroup": keep (default)|drop */
     double rtol, atol;              /* "rtol", "atol": >= 0, finite, defaults 1e-5, 1e-8 */

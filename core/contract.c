@@ -37,6 +37,7 @@ static const layout_entry RECORD[] = {
     METRICS(grad), METRICS(params), METRICS(same_point),
     REC(unclipped_norm_ref, "unclipped.normRef", "number"), REC(unclipped_norm_acc, "unclipped.normAcc", "number"),
     REC(unclipped_norm_ratio, "unclipped.normRatio", "number"),
+    REC(loss_scale, "lossScale", "number"), REC(skipped, "skipped", "bool"), REC(underflow, "underflow", "number"),
 };
 
 #define VER(field, name, kind) {name, offsetof(al_verdict, field), kind}

@@ -9,6 +9,7 @@
 #include "experiment_internal.h"
 #include "compare.h"
 #include "layers.h"
+#include "lowp.h"
 #include "losses.h"
 #include "torch_rng.h"
 
@@ -85,6 +86,7 @@ static size_t lay_out(al_experiment *e, arena_cursor *a, const al_data_facts *f)
     e->sp_grads = take(a, sizeof(float) * e->model.P);
     e->sp_running = Rn ? take(a, sizeof(float) * Rn) : 0;
     e->rep_running = Rn ? take(a, sizeof(float) * Rn) : 0;
+    e->micro_g = c->grad_dtype != AL_DTYPE_FP32 ? take(a, sizeof(float) * e->model.P) : 0;
     e->sp_unclipped = c->clip_grad_norm > 0 && c->clip_placement == AL_CLIP_PER_MICRO_BATCH ? take(a, sizeof(float) * e->model.P) : 0;
     return a->used;
 }
@@ -110,6 +112,7 @@ static void run_init(al_run *r, const al_experiment *e) {
      * on every rank leaves them; each then draws for its own samples */
     for (int w = 0; w < e->W; w++) al_rng_stream(&r->dropout[w], e->cfg.seed, AL_STREAM_DROPOUT);
     r->sched_t = 0;
+    r->scaler = (al_scaler){e->cfg.loss_scale.mode != AL_SCALE_NONE ? e->cfg.loss_scale.scale : 1.0, 0};
 }
 
 /* The model from the settled sizes; checks dropout per layer, the parameter limit and init. */
@@ -238,7 +241,7 @@ static double forward_backward(al_experiment *e, const al_pass *p, int off, int 
     return S;
 }
 
-static al_pass pass_of(al_run *r) { return (al_pass){r->params, r->grads, r->running, r->dropout}; }
+static al_pass pass_of(al_run *r) { return (al_pass){r->params, r->grads, r->running, r->dropout, &r->scaler}; }
 
 /* Before the first of `passes` micro-batches over the same parameters: zero the gradients
  * (optimizer.zero_grad()) and have the weights packed anew for the GEMMs (by the first
@@ -262,7 +265,7 @@ static void passed(al_experiment *e, int total) { al_progress(e->pass_phase, ++e
  * reduction over its n_j valid targets, then the correction (÷k or ÷ the group's
  * micro-batches, or ÷ the count for global_count: the whole group's, times W to undo DDP's
  * average, or the replica's own), then DDP's average over the W replicas. */
-static float micro_batch_scale(const al_experiment *e, double n_j, double count, double replica_count) {
+static float micro_batch_scale(const al_experiment *e, double n_j, double count, double replica_count, double loss_scale) {
     const al_config *c = &e->cfg;
     double base = c->reduction == AL_REDUCTION_MEAN ? (n_j > 0 ? 1.0 / n_j : 0.0) : 1.0;
     int divisor = c->last_group_divisor == AL_DIVISOR_MICRO_BATCHES ? e->n_micro : e->k;
@@ -270,7 +273,7 @@ static float micro_batch_scale(const al_experiment *e, double n_j, double count,
                  : c->correction == AL_CORR_GLOBAL_COUNT ? (c->count_across_workers ? e->W / count
                                                          : replica_count > 0 ? 1.0 / replica_count : 0.0) /* nothing to count: nothing added */
                  : base;
-    return (float)(scale / e->W);
+    return (float)(scale * loss_scale / e->W); /* loss_scale 1 without loss scaling */
 }
 
 /* Each replica's valid targets over the whole group (global_count without countAcrossWorkers). */
@@ -286,17 +289,50 @@ static void replica_counts(const al_experiment *e, double *out) {
 
 /* The scale of each replica's segment of micro-step j (rows at off); observe: note unequal
  * counts and short micro-batches in e->seen. */
-static void segment_scales(al_experiment *e, int j, int off, const double *rep_count, double count, int observe,
-                           double *first_count, float *scales) {
+static void segment_scales(al_experiment *e, int j, int off, const double *rep_count, double count, double loss_scale,
+                           int observe, double *first_count, float *scales) {
     const int *rows = e->seg_rows + j * e->W;
     for (int r = 0; r < e->W; r++) {
         double n_j = al_loss_count(e->mask ? e->gmask + (long)off * e->T : 0, rows[r], e->T);
         if (observe && rows[r] != e->m) e->seen.short_micro = e->seen.uneven = 1;
         if (observe && rows[r] && *first_count >= 0 && n_j != *first_count) e->seen.unequal_counts = 1;
         if (rows[r] && *first_count < 0) *first_count = n_j;
-        scales[r] = micro_batch_scale(e, n_j, count, rep_count[r]);
+        scales[r] = micro_batch_scale(e, n_j, count, rep_count[r], loss_scale);
         off += rows[r];
     }
+}
+
+/* GradScaler.update(): on inf/NaN back off and restart the count; after growthInterval good
+ * steps in a row grow. A static scale never changes. */
+static void scaler_update(const al_config *c, al_scaler *sc, int found_inf) {
+    if (c->loss_scale.mode != AL_SCALE_DYNAMIC) return;
+    if (found_inf) { sc->scale *= c->loss_scale.backoff_factor; sc->growth_tracker = 0; return; }
+    if (++sc->growth_tracker == c->loss_scale.growth_interval) { sc->scale *= c->loss_scale.growth_factor; sc->growth_tracker = 0; }
+}
+
+/* GradScaler.unscale_(): .grad times 1/scale (the reciprocal in double, then float, as
+ * PyTorch's inv_scale), each product rounded to gradDtype while .grad is held in it
+ * (in_dtype), float32 otherwise (the optimizer's float32 copy); returns 1 if any entry is
+ * inf or NaN. With update, also GradScaler.update() (the per-micro-batch mistake). */
+static int scaler_unscale_and_update(al_experiment *e, const al_pass *p, int update) {
+    const al_config *c = &e->cfg;
+    float inv = (float)(1.0 / p->scaler->scale);
+    int found_inf = 0;
+    for (long i = 0; i < e->model.P; i++) {
+        float g = p->grads[i] * inv;
+        if (update && e->micro_g) g = c->grad_dtype == AL_DTYPE_BF16 ? al_round_bf16(g) : al_round_fp16(g);
+        p->grads[i] = g;
+        found_inf |= !isfinite(g);
+    }
+    if (update) scaler_update(c, p->scaler, found_inf);
+    return found_inf;
+}
+
+/* The end of the accumulated loop before clipping: unscale once (loss scaling), and say if
+ * the scaler must skip the step. Without loss scaling nothing changes. */
+static int unscale_group(al_experiment *e, const al_pass *p) {
+    if (!p->scaler || e->cfg.loss_scale.mode == AL_SCALE_NONE) return 0;
+    return scaler_unscale_and_update(e, p, 0);
 }
 
 /* The accumulated loop's backwards over the group, into p->grads: micro-batches of m, each
@@ -316,20 +352,28 @@ static double accumulate(al_experiment *e, const al_pass *p, long s, int size, d
         for (int r = 1; r < W; r++) if (rep_count[r] != rep_count[0]) e->seen.unequal_worker_counts = 1;
     begin_pass(e, p, one_batch ? J : J * W);
     (void)size;
+    /* gradDtype bf16/fp16: each micro-batch's gradient goes to float32 scratch, then is added in that type */
+    al_pass into = *p;
+    if (e->micro_g) into.grads = e->micro_g;
+    e->underflow = 0;
     for (int j = 0, off = 0; j < J; j++) {
         const int *rows = e->seg_rows + j * W;
         int Bj = 0;
         for (int r = 0; r < W; r++) Bj += rows[r];
-        segment_scales(e, j, off, rep_count, count, observe, &first_count, scales);
+        segment_scales(e, j, off, rep_count, count, p->scaler ? p->scaler->scale : 1.0, observe, &first_count, scales);
+        if (e->micro_g) al_zero(e->micro_g, e->model.P);
         if (one_batch) {
-            S += forward_backward(e, p, off, W, rows, scales, s);
+            S += forward_backward(e, &into, off, W, rows, scales, s);
         } else { /* each replica its own forward: its own BatchNorm statistics (rank 0's running ones kept) */
             for (int r = 0, o = off; r < W; o += rows[r++]) {
                 if (!rows[r]) continue;
-                al_pass q = {p->params, p->grads, r ? e->rep_running : p->running, &p->dropout[r]};
+                al_pass q = {p->params, into.grads, r ? e->rep_running : p->running, &p->dropout[r], p->scaler};
                 S += forward_backward(e, &q, o, 1, &rows[r], &scales[r], s);
             }
         }
+        if (e->micro_g) e->underflow += al_accumulate_in(p->grads, e->micro_g, e->model.P, c->grad_dtype);
+        if (p->scaler && c->loss_scale.mode != AL_SCALE_NONE && c->scaler_update == AL_SCALER_PER_MICRO_BATCH)
+            scaler_unscale_and_update(e, p, 1); /* the mistake: the whole .grad unscaled again, the scale updated */
         off += Bj;
         passed(e, J);
         if (per_micro) {
@@ -371,16 +415,26 @@ static void step_accumulated(al_experiment *e, al_step_record *rec, long s, int 
     al_pass p = pass_of(r);
     double norm = 0.0;
     phase_begin(e, AL_PHASE_ACCUMULATED);
+    rec->loss_scale = r->scaler.scale;
     double S = accumulate(e, &p, s, size, count, 1, 1, &r->sched_t, &norm);
     rec->loss_acc = S / count;
     rec->micro_batches = e->n_micro;
+    rec->underflow = (double)e->underflow;
+    if (e->underflow) e->seen.underflow = 1;
+    int found_inf = unscale_group(e, &p);
     if (c->clip_grad_norm > 0 && c->clip_placement == AL_CLIP_PER_MICRO_BATCH) rec->grad_norm_acc = norm;
     else if (c->clip_grad_norm > 0) rec->grad_norm_acc = al_clip_grad_norm(r->grads, e->model.P, c->clip_grad_norm);
     /* schedulerStepsPerOptimizerStep: each scheduler.step() moves the schedule that far */
     long t = c->scheduler_steps * (c->scheduler_stepping == AL_SCHED_PER_MICRO_BATCH ? r->sched_t - 1 : s);
     rec->lr_acc = base_lr(c, t) / (c->correction == AL_CORR_SCALE_LR ? e->k : 1);
     if (base_lr(c, t) != rec->lr_ref) e->seen.lr_differ = 1;
-    al_optim_step(r->params, r->grads, &r->opt, &c->optimizer, rec->lr_acc, e->model.P);
+    if (found_inf) { /* GradScaler.step skips optimizer.step(); the loop still steps its scheduler */
+        rec->skipped = 1;
+        e->seen.skipped = 1;
+    } else {
+        al_optim_step(r->params, r->grads, &r->opt, &c->optimizer, rec->lr_acc, e->model.P);
+    }
+    if (c->loss_scale.mode != AL_SCALE_NONE) scaler_update(c, &r->scaler, found_inf);
 }
 
 #ifndef AL_SAME_POINT_FULL_PASS /* defined only to check the shortcut against the full pass */
@@ -408,7 +462,8 @@ static void rows_of(al_acts *v, const al_acts *ref, const al_model *m, int off) 
 static int forward_is_per_sample(const al_experiment *e) {
     int stream_masks = 0;
     for (int l = 0; l < e->model.L - 1; l++) stream_masks |= e->model.dropout[l] > 0.0f && e->cfg.dropout_rng == AL_RNG_STREAM;
-    return e->cfg.norm != AL_NORM_BATCH && !stream_masks;
+    /* rounding each micro-batch to gradDtype and loss scaling go through the full pass */
+    return e->cfg.norm != AL_NORM_BATCH && !stream_masks && !e->micro_g && e->cfg.loss_scale.mode == AL_SCALE_NONE;
 }
 
 static void accumulate_from_reference(al_experiment *e, double count) {
@@ -423,7 +478,7 @@ static void accumulate_from_reference(al_experiment *e, double count) {
     al_acts v = e->acts;                     /* one view: its pack flags carry across micro-batches */
     for (int j = 0, off = 0; j < J; j++) {
         const int *rows = e->seg_rows + j * W;
-        segment_scales(e, j, off, rep_count, count, 0, &first_count, scales);
+        segment_scales(e, j, off, rep_count, count, 1.0, 0, &first_count, scales);
         /* one backward per micro-step (W 1), or per replica, as the full pass does */
         for (int r = 0, o = off; r < W; o += rows[r++]) {
             if (!rows[r]) continue;
@@ -455,15 +510,19 @@ static double same_point_gradient(al_experiment *e, long s, int size, double cou
 #endif
     al_rng masks[AL_MAX_WORKERS];
     memcpy(masks, e->acc.dropout, sizeof masks);
-    al_pass p = {e->ref.params, e->sp_grads, e->sp_running, masks};
+    al_scaler scaler = e->acc.scaler; /* the scale the accumulated run uses at this step, a copy */
+    al_pass p = {e->ref.params, e->sp_grads, e->sp_running, masks, &scaler};
     double norm = 0.0;
     accumulate(e, &p, s, size, count, 1, 0, NULL, &norm);
+    unscale_group(e, &p);
     if (per_micro) {
         /* the partial sums were clipped: the unclipped loop needs a pass of its own */
         memcpy(masks, e->acc.dropout, sizeof masks);
-        al_pass u = {e->ref.params, e->sp_unclipped, e->sp_running, masks};
+        scaler = e->acc.scaler;
+        al_pass u = {e->ref.params, e->sp_unclipped, e->sp_running, masks, &scaler};
         phase_begin(e, AL_PHASE_SAME_POINT); /* the unclipped pass: counted again from 0 */
         accumulate(e, &u, s, size, count, 0, 0, NULL, &norm);
+        unscale_group(e, &u);
         return al_grad_norm(e->sp_unclipped, e->model.P);
     }
     if (c->clip_grad_norm > 0) return al_clip_grad_norm(e->sp_grads, e->model.P, c->clip_grad_norm);
@@ -509,7 +568,9 @@ int al_experiment_step(al_experiment *e, al_step_record *rec, al_error *err) {
     /* one pass over each pair: the metrics, the gradient norms and the finiteness check */
     double norm_acc, norm_ref;
     int finite_grads = al_compare_norms(&rec->grad, &norm_acc, &norm_ref, e->acc.grads, e->ref.grads, P, c->rtol, c->atol);
-    int finite = finite_grads & al_compare_norms(&rec->params, 0, 0, e->acc.params, e->ref.params, P, c->rtol, c->atol);
+    int finite_params = al_compare_norms(&rec->params, 0, 0, e->acc.params, e->ref.params, P, c->rtol, c->atol);
+    /* a step the scaler skipped holds an inf/NaN gradient by design: not a divergence */
+    int finite = finite_params && (finite_grads || (rec->skipped && isfinite(norm_ref)));
     if (!(c->clip_grad_norm > 0)) { rec->grad_norm_ref = norm_ref; rec->grad_norm_acc = norm_acc; }
     rec->unclipped_norm_ref = rec->grad_norm_ref;    /* before clipping (al_clip_grad_norm's norm) */
     if (same_params) {
@@ -529,6 +590,7 @@ int al_experiment_step(al_experiment *e, al_step_record *rec, al_error *err) {
         al_fold_verdict(e, rec);
     } else {
         rec->grad_category = AL_GRADS_UNJUDGED;
+        if (finite) al_fold_verdict(e, rec); /* the parameters of a skipped step */
     }
     if (!isfinite(rec->loss_ref) || !isfinite(rec->loss_acc) || !finite) {
         /* this step is the last: its record says so, and the verdict is diverged from here */

@@ -15,6 +15,9 @@
 #include "optim.h"
 #include "rng.h"
 
+/* GradScaler's state: the current scale and the good steps since it last changed. */
+typedef struct { double scale; int growth_tracker; } al_scaler;
+
 typedef struct {
     float *params;        /* (P) */
     float *grads;         /* (P) what p.grad holds */
@@ -22,6 +25,7 @@ typedef struct {
     float *running;       /* (2·(L-1)·max_width) batchnorm running mean, var */
     al_rng dropout[AL_MAX_WORKERS]; /* this run's generator (one per replica), each seeded like the other run's */
     long sched_t;         /* scheduler.step() calls so far */
+    al_scaler scaler;     /* loss scaling (the accumulated run; lossScale none: scale 1) */
 } al_run;
 
 /* One pass of forward and backward: the parameters it runs at, where its gradients add up,
@@ -31,6 +35,7 @@ typedef struct {
     float *grads;         /* (P) */
     float *running;       /* (2·(L-1)·max_width) */
     al_rng *dropout;      /* (workers) one generator per replica; the reference uses [0] */
+    al_scaler *scaler;    /* the accumulated loop's loss scaler (its own, or a copy); NULL: the reference */
 } al_pass;
 
 /* What a run showed that the config alone cannot say (observed), or what the config
@@ -43,6 +48,8 @@ typedef struct {
     int clip_acc;         /* clipping per micro-batch really clipped */
     int lr_differ;        /* the runs used different learning rates */
     int clip_masked;      /* clipping after accumulation cut both gradients and hid a scale */
+    int underflow;        /* gradient entries became 0 in gradDtype (fp16 without enough loss scale) */
+    int skipped;          /* the scaler skipped an optimizer step (inf/NaN in the scaled gradient) */
 } al_signs;
 
 /* A micro-step: positions [start, start+len) of epoch `epoch`'s order, at most W·m samples
@@ -61,6 +68,8 @@ struct al_experiment {
     int n_micro;          /* how many */
     int *seg_rows;        /* (k·W) rows of replica r in micro-step j at [j·W + r]; the group holds them in this order */
     float *rep_running;   /* BatchNorm statistics of replicas > 0 (DDP keeps rank 0's: broadcast_buffers) */
+    float *micro_g;       /* (P) one micro-batch's float32 gradient, before it is added in gradDtype (else NULL) */
+    long underflow;       /* entries of this pass's micro-batch gradients that rounded to 0 */
     int label_targets;    /* class data used as an index (cross_entropy) or a 0/1 label (bce, 1 output) */
     float *x;             /* (N, IN) */
     float *y;             /* (N, T) */

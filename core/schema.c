@@ -37,6 +37,9 @@ static const char *const FRAMEWORKS[] = {"pytorch", "lightning", "accelerate", "
                                          "deepspeed", 0};     /* al_framework order */
 static const char *const BOUNDARIES[] = {"epoch", "global", 0};
 static const char *const DIVISORS[] = {"accum_steps", "micro_batches", 0};
+static const char *const DTYPES[] = {"fp32", "bf16", "fp16", 0};
+static const char *const SCALE_MODES[] = {"none", "static", "dynamic", 0};
+static const char *const SCALER_UPDATES[] = {"per_optimizer_step", "per_micro_batch", 0};
 
 static const al_list_spec SIZES = {AL_FT_INT, 1, AL_MAX_WIDTH, 0, 0, 2, AL_MAX_LAYERS + 1, -1, {0, 0}, 0};
 static const al_list_spec HIDDEN = {AL_FT_INT, 1, AL_MAX_WIDTH, 0, 0, 0, AL_MAX_LAYERS - 1, 2, {16, 16}, 0};
@@ -168,6 +171,24 @@ static const al_field FIELDS[AL_FIELD_COUNT] = {
     [AL_F_COUNT_ACROSS_WORKERS] = {"countAcrossWorkers", AL_FT_BOOL, INT_AT(count_across_workers), 0, 1, 0, 1, 0, 0, RANGE, 0,
         "average_tokens_across_devices averageTokensAcrossDevices", 0, 0,
         "global_count with workers: count the group's items over every replica (and undo DDP's average), or each replica its own.", 0},
+    [AL_F_GRAD_DTYPE] = {"gradDtype", AL_FT_ENUM, INT_AT(grad_dtype), 0, AL_DTYPE_FP32, 0, 0, 0, 0, RANGE, DTYPES,
+        "grad_accum_dtype gradAccumDtype", "grad-dtype", 0,
+        "What the accumulated run's .grad holds between micro-batches: each micro-batch's float32 gradient is rounded to it and added in it (the reference stays float32).", 0},
+    [AL_F_LOSS_SCALE] = {"lossScale", AL_FT_OBJECT, NO_STORE, 0, 0, 0, 0, 0, 0, 0, 0, "gradScaler", 0, 0,
+        "Loss scaling of the accumulated run, as torch.amp.GradScaler: scale every micro-batch loss, unscale once before clipping and the step.", 0},
+    [AL_F_LS_MODE] = {"lossScale.mode", AL_FT_ENUM, INT_AT(loss_scale.mode), 0, AL_SCALE_NONE, 0, 0, 0, 0, RANGE, SCALE_MODES,
+        0, "loss-scale", 0, "none, a constant scale, or dynamic (skip the step on inf/NaN and back off; grow after growthInterval good steps).", 0},
+    [AL_F_LS_SCALE] = {"lossScale.scale", AL_FT_NUMBER, DBL_AT(loss_scale.scale), 0, 65536, 0, 1099511627776.0, 1, 0, RANGE, 0,
+        "init_scale initScale", 0, 0, "The (initial) scale: GradScaler's init_scale.", 0},
+    [AL_F_LS_GROWTH_FACTOR] = {"lossScale.growthFactor", AL_FT_NUMBER, DBL_AT(loss_scale.growth_factor), 0, 2, 1, 1e6, 1, 0, RANGE, 0,
+        "growth_factor", 0, 0, "GradScaler's growth_factor (> 1).", 0},
+    [AL_F_LS_BACKOFF_FACTOR] = {"lossScale.backoffFactor", AL_FT_NUMBER, DBL_AT(loss_scale.backoff_factor), 0, 0.5, 0, 1, 1, 1, RANGE, 0,
+        "backoff_factor", 0, 0, "GradScaler's backoff_factor (in (0, 1)).", 0},
+    [AL_F_LS_GROWTH_INTERVAL] = {"lossScale.growthInterval", AL_FT_INT, INT_AT(loss_scale.growth_interval), 0, 2000, 1, INT_MAX, 0, 0, RANGE, 0,
+        "growth_interval", 0, 0, "GradScaler's growth_interval: good steps before the scale grows.", 0},
+    [AL_F_SCALER_UPDATE] = {"scalerUpdate", AL_FT_ENUM, INT_AT(scaler_update), 0, AL_SCALER_PER_OPTIMIZER_STEP, 0, 0, 0, 0, RANGE,
+        SCALER_UPDATES, 0, "scaler-update", 0,
+        "Where the loop calls scaler.unscale_() and scaler.update(): once per optimizer step (the recipe), or after every backward (the mistake).", 0},
     [AL_F_STEPS] = {"steps", AL_FT_INT, INT_AT(steps), 0, 20, 1, AL_MAX_STEPS, 0, 0, LIMIT, 0,
         0, "steps", 0, "Optimizer steps of each run.", 0},
     [AL_F_LAST_GROUP] = {"lastGroup", AL_FT_ENUM, INT_AT(last_group), 0, AL_LAST_KEEP, 0, 0, 0, 0, RANGE, LAST_GROUPS,

@@ -39,6 +39,22 @@ typedef enum { AL_FW_PYTORCH, AL_FW_LIGHTNING, AL_FW_ACCELERATE, AL_FW_HF_TRAINE
 typedef enum { AL_BOUNDARY_EPOCH, AL_BOUNDARY_GLOBAL } al_group_boundary;
 /* What scale_loss divides a short group's losses by: k, or the group's micro-batches. */
 typedef enum { AL_DIVISOR_ACCUM_STEPS, AL_DIVISOR_MICRO_BATCHES } al_last_group_divisor;
+/* What `.grad` holds between micro-batches (core/lowp.h). */
+typedef enum { AL_DTYPE_FP32, AL_DTYPE_BF16, AL_DTYPE_FP16 } al_grad_dtype;
+/* Loss scaling (torch.amp.GradScaler's algorithm): none, a constant scale, or dynamic. */
+typedef enum { AL_SCALE_NONE, AL_SCALE_STATIC, AL_SCALE_DYNAMIC } al_loss_scale_mode;
+/* Where the loop calls scaler.unscale_() and scaler.update(): once per optimizer step (the
+ * recipe) or after every backward (the mistake). */
+typedef enum { AL_SCALER_PER_OPTIMIZER_STEP, AL_SCALER_PER_MICRO_BATCH } al_scaler_update;
+
+/* "lossScale": GradScaler(init_scale, growth_factor, backoff_factor, growth_interval). */
+typedef struct {
+    al_loss_scale_mode mode;
+    double scale;               /* init_scale, default 2^16 */
+    double growth_factor;       /* 2 */
+    double backoff_factor;      /* 0.5 */
+    int growth_interval;        /* 2000 */
+} al_loss_scale_settings;
 
 /* "optimizer": what torch.optim's constructor takes. */
 typedef struct {

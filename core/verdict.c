@@ -25,6 +25,10 @@ static const struct { int bit; const char *id; } CAUSES[] = {
     {AL_CAUSE_SCHEDULER_STEPS_MULTIPLIED, "scheduler_steps_multiplied"},
     {AL_CAUSE_UNEVEN_LAST_GROUP, "uneven_last_group"},
     {AL_CAUSE_VARIABLE_TARGETS, "variable_targets"},
+    {AL_CAUSE_SCALER_PER_MICRO_BATCH, "scaler_per_micro_batch"},
+    {AL_CAUSE_LOSS_SCALE_OVERFLOW, "loss_scale_overflow"},
+    {AL_CAUSE_GRAD_UNDERFLOW, "grad_underflow"},
+    {AL_CAUSE_LOW_PRECISION_ACCUMULATION, "low_precision_accumulation"},
     /* what hides or softens it */
     {AL_CAUSE_CLIP_MASKS, "clip_masks"},
     {AL_CAUSE_ADAM_SCALE, "adam_scale"},
@@ -58,13 +62,15 @@ static double step_factor(const al_step_record *rec) {
     return rec->clipped ? rec->unclipped_norm_ratio : rec->same_point.scale;
 }
 
-/* Folds one step with finite gradients into the verdict. Gradients are judged at the same
- * point on every such step, so the lesson (k×, rounding, masks) holds at every step, not
- * only while the runs' parameters agree. */
+/* Folds one step into the verdict: its gradients when they were judged (finite; not on a
+ * step the scaler skipped), always its parameters. Gradients are judged at the same point on
+ * every such step, so the lesson (k×, rounding, masks) holds at every step, not only while
+ * the runs' parameters agree. */
 void al_fold_verdict(al_experiment *e, const al_step_record *rec) {
     al_verdict *v = &e->v;
     int cat = (int)rec->grad_category;
     double rtol = e->cfg.rtol;
+    if (cat == AL_GRADS_UNJUDGED) goto params; /* a skipped step: nothing to judge the gradients on */
     if (cat >= AL_GRADS_SCALED && !v->first_different_step) v->first_different_step = (int)rec->step;
     if (v->judged_steps == 0) {
         v->grads = cat;
@@ -76,10 +82,11 @@ void al_fold_verdict(al_experiment *e, const al_step_record *rec) {
         v->grads = cat;
     }
     v->judged_steps++;
+params:;
     int pc = rec->params.bitwise ? AL_PARAMS_BITWISE
            : rounding_close(&rec->params, rtol) ? AL_PARAMS_ROUNDING : AL_PARAMS_DIFFERENT;
     if (pc > v->params) v->params = pc;
-    if (cat >= AL_GRADS_SCALED) e->saw_grads_off = 1;
+    if (cat >= AL_GRADS_SCALED && cat != AL_GRADS_UNJUDGED) e->saw_grads_off = 1;
     v->steps_done = (int)rec->step;
 }
 
@@ -107,6 +114,11 @@ int al_causes_of(const al_config *c, int hidden_dropout, const al_signs *s) {
     if (s->uneven && mean && !global_count && !short_group_exact) causes |= AL_CAUSE_UNEVEN_LAST_GROUP;
     if (s->unequal_counts && mean && !global_count) causes |= AL_CAUSE_VARIABLE_TARGETS;
     if (s->unequal_worker_counts && global_count && W1 && !c->count_across_workers) causes |= AL_CAUSE_VARIABLE_TARGETS;
+    int scaling = c->loss_scale.mode != AL_SCALE_NONE;
+    if (scaling && c->scaler_update == AL_SCALER_PER_MICRO_BATCH && k1) causes |= AL_CAUSE_SCALER_PER_MICRO_BATCH;
+    if (s->skipped) causes |= AL_CAUSE_LOSS_SCALE_OVERFLOW;
+    if (s->underflow) causes |= AL_CAUSE_GRAD_UNDERFLOW;
+    if (c->grad_dtype != AL_DTYPE_FP32) causes |= AL_CAUSE_LOW_PRECISION_ACCUMULATION;
     if (s->clip_masked) causes |= AL_CAUSE_CLIP_MASKS;
     return causes;
 }
@@ -157,6 +169,7 @@ static al_signs predicted_signs(const al_config *c, int N) {
     s.unequal_counts = (k > 1 || c->workers > 1) && masked;
     s.unequal_worker_counts = c->workers > 1 && masked;
     s.clip_acc = c->clip_grad_norm > 0 && c->clip_placement == AL_CLIP_PER_MICRO_BATCH;
+    s.underflow = c->grad_dtype == AL_DTYPE_FP16 && c->loss_scale.mode == AL_SCALE_NONE; /* likely, not certain */
     s.lr_differ = c->schedule.name != AL_SCHED_CONSTANT &&
                   ((k > 1 && c->scheduler_stepping == AL_SCHED_PER_MICRO_BATCH) || c->scheduler_steps > 1);
     return s;

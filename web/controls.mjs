@@ -5,7 +5,7 @@
 // decides what a change means (main.mjs does).
 import { GROUPS, SETTINGS, describeAllowed, formatValue, isRelevant, parseValue, settingFor } from './state.mjs';
 
-const INT_INPUT = new Set(['m', 'k', 'workers', 'n', 'steps', 'stepSize', 'warmup', 'tMax', 'schedSteps']);
+const INT_INPUT = new Set(['m', 'k', 'workers', 'n', 'steps', 'stepSize', 'warmup', 'tMax', 'schedSteps', 'growthInterval']);
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);

@@ -65,6 +65,9 @@ export const FIXES = {
   variable_targets: [{ label: 'Divide by the items in the whole group', set: { correction: 'global_count' } }],
   world_size_average: [{ label: 'Use a mean loss divided by k', set: { reduction: 'mean', correction: 'scale_loss' } }],
   scheduler_steps_multiplied: [{ label: 'Step the schedule once per optimizer step', set: { schedSteps: 1 } }],
+  low_precision_accumulation: [{ label: 'Accumulate in float32', set: { gradDtype: 'fp32' } }],
+  grad_underflow: [{ label: 'Use dynamic loss scaling', set: { lossScale: 'dynamic' } }, { label: 'Hold .grad in bf16', set: { gradDtype: 'bf16' } }],
+  scaler_per_micro_batch: [{ label: 'Unscale and update once per optimizer step', set: { scalerUpdate: 'per_optimizer_step' } }],
   scale_lr_weight_decay: [{ label: 'Scale the loss instead of the lr', set: { correction: 'scale_loss' } }],
   adam_scale: [{ label: 'Scale the loss by 1/k', set: { correction: 'scale_loss' } }],
 };

@@ -93,8 +93,8 @@ test('the default config holds the documented defaults and only known fields', (
   const c = configFromState(defaultState());
   assert.deepEqual(Object.keys(c).sort(), [
     'accumSteps', 'atol', 'batchSize', 'clipGradNorm', 'clipPlacement', 'countAcrossWorkers', 'data', 'dropoutRng',
-    'framework', 'lastGroup', 'model', 'optimizer', 'reduction', 'rtol', 'schedule', 'schedulerStepping', 'seed', 'steps',
-    'syncBatchNorm', 'workers',
+    'framework', 'gradDtype', 'lastGroup', 'lossScale', 'model', 'optimizer', 'reduction', 'rtol', 'scalerUpdate', 'schedule',
+    'schedulerStepping', 'seed', 'steps', 'syncBatchNorm', 'workers',
   ]);
   assert.equal(c.batchSize, 8);
   assert.equal(c.accumSteps, 4);

@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { createLab, AccumLabError } from './accumlab.mjs';
 import { PRESETS, presetById } from './presets.mjs';
 import { torchScript } from './export-torch.mjs';
+import { ddpScript } from './export-ddp.mjs';
 import { toJSONText } from './json-out.mjs';
+import { SWEEPABLE, sweep } from './sweep.mjs';
 
 const kebab = (s) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/\./g, '-');
 
@@ -43,18 +45,23 @@ export function usage(schema) {
     ['--set PATH=VALUE', 'any field by its path, e.g. --set optimizer.momentum=0.9 (VALUE is JSON or a string)'],
     ['--scalar', 'use the scalar WebAssembly build instead of SIMD'],
     ['--json', 'print the whole result as JSON'],
+    ['--ddp', 'export-torch: a script that runs the W workers as W processes (torch.distributed, DDP)'],
     ['-h, --help', 'this text'],
   ];
   const width = Math.max(...rows.map(([a]) => a.length));
   return `usage: accumlab compare [--preset ID] [--config FILE] [options] [--json]
-       accumlab export-torch [--preset ID] [--config FILE] [options] > experiment.py
+       accumlab export-torch [--preset ID] [--config FILE] [options] [--ddp] > experiment.py
+       accumlab sweep --k 1,2,4,8,16,32,64 [--preset ID] [--config FILE] [options] [--json]
        accumlab presets
 
 compare runs the reference (batch m·k) and the accumulated run (k micro-batches of m) from
 the same start and compares gradients and parameters after every optimizer step.
 export-torch prints the same experiment as a self-contained PyTorch script (the same data,
 initial parameters and sample order; both loops; the same comparison): run it with
-python3 experiment.py [--json] [--float64].
+python3 experiment.py [--json] [--float64]. With --ddp (workers > 1) the script runs real data
+parallelism: W processes in a gloo process group on 127.0.0.1, the model in DistributedDataParallel.
+sweep runs the experiment once per value of --k (or --m, --workers) and prints the same-point
+difference against it: drift with k in one table (e.g. --grad-dtype bf16).
 
 options (each overrides the preset and the config file; from the engine's schema, which
 README's config table lists in full):
@@ -140,7 +147,7 @@ export async function parseArgs(argv, schema, checkText) {
   const flags = flagTable(schema);
   const args = { json: false, simd: undefined, config: {}, overrides: [] };
   if (argv[0] === 'presets') return { list: true };
-  if (argv[0] !== 'compare' && argv[0] !== 'export-torch') throw new UsageError(argv.length ? `unknown command '${argv[0]}'` : 'no command');
+  if (!['compare', 'export-torch', 'sweep'].includes(argv[0])) throw new UsageError(argv.length ? `unknown command '${argv[0]}'` : 'no command');
   args.command = argv[0];
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
@@ -150,6 +157,13 @@ export async function parseArgs(argv, schema, checkText) {
     };
     if (a === '--json' && args.command === 'export-torch') throw new UsageError('--json is the script\'s option: python3 experiment.py --json');
     else if (a === '--json') args.json = true;
+    else if (a === '--ddp' && args.command === 'export-torch') args.ddp = true;
+    else if (args.command === 'sweep' && Object.hasOwn(SWEEPABLE, a.slice(2)) && a.startsWith('--')) {
+      const text = next(), values = text.split(',').map((t) => t.trim());
+      if (args.sweep) throw new UsageError('sweep walks one field: give one of --k, --m, --workers');
+      if (!values.every((t) => INT_RE.test(t) && Number(t) >= 1)) throw new ValueError(`${a} wants positive integers, comma separated, got '${text}'`);
+      args.sweep = { flag: a.slice(2), field: SWEEPABLE[a.slice(2)], values: values.map(Number) };
+    }
     else if (a === '--scalar') args.simd = false;
     else if (a === '--config') args.config = { ...args.config, ...(await readConfigFile(next(), checkText)) };
     else if (a === '--preset') {
@@ -169,6 +183,7 @@ export async function parseArgs(argv, schema, checkText) {
     } else throw new UsageError(`unknown option '${a}'`);
   }
   for (const [path, value] of args.overrides) setPath(args.config, path, value);
+  if (args.command === 'sweep' && !args.sweep) throw new UsageError('sweep needs the values to walk: --k 1,2,4 (or --m, --workers)');
   return args;
 }
 
@@ -199,9 +214,19 @@ export function summary(result) {
   return lines.join('\n');
 }
 
+/** The sweep's table: one row per value, the same-point difference and the verdict. */
+export function sweepTable(flag, rows) {
+  const head = [flag, 'same point |diff|/|ref| mean', 'max', 'ratio', 'gradients', 'parameters', 'causes'];
+  const body = rows.map((r) => (r.error ? [String(r.value), `error: ${r.error}`, '', '', '', '', '']
+    : [String(r.value), f(r.meanRel, 3), f(r.maxRel, 3), f(r.ratio), r.grads, r.params, r.causes.join(', ')]));
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[1].startsWith('error') && i > 0 ? 0 : b[i].length))));
+  return [head, ...body].map((cells) => cells.map((c, i) => (i === cells.length - 1 || (i === 1 && c.startsWith('error')) ? c : c.padStart(widths[i]))).join('  ').trimEnd()).join('\n');
+}
+
 function exportTorch(lab, args) {
   try {
-    process.stdout.write(torchScript(lab, args.config, { title: args.preset?.title ?? '' }));
+    const script = args.ddp ? ddpScript : torchScript;
+    process.stdout.write(script(lab, args.config, { title: args.preset?.title ?? '' }));
     return 0;
   } catch (e) {
     if (e instanceof AccumLabError) {
@@ -239,6 +264,14 @@ async function main(argv) {
     return 0;
   }
   if (args.command === 'export-torch') return exportTorch(lab, args);
+  if (args.command === 'sweep') {
+    const { flag, field, values } = args.sweep;
+    const tty = process.stderr.isTTY;
+    const rows = sweep(lab, args.config, field, values, (row) => { if (tty) process.stderr.write(`\r${flag} = ${row.value} done`); });
+    if (tty) process.stderr.write('\r\x1b[K');
+    console.log(args.json ? toJSONText(rows) : sweepTable(flag, rows));
+    return rows.every((r) => r.error) ? 2 : 0;
+  }
   let run;
   try {
     run = lab.start(args.config);

@@ -363,6 +363,58 @@ for i, (x, y) in enumerate(loader):              # this rank's samples
 model = DDP(model)     # statistics over all ranks of ONE micro-batch, not the group`,
     },
   },
+  // --- 11. precision: .grad in bf16 or fp16, and loss scaling done right and wrong
+  {
+    id: 'bf16-accumulation', group: '“Can I accumulate in bf16?”', question: 11,
+    title: 'bf16 accumulation loses small gradients as k grows',
+    config: { data: { name: 'moons', n: 2048 }, gradDtype: 'bf16', correction: 'scale_loss', batchSize: 4, accumSteps: 64, steps: 20 },
+    expect: { grads: 'different', params: 'different', causes: ['low_precision_accumulation'] },
+    text: {
+      see: 'With .grad held in bf16 between the 64 micro-batches the accumulated gradient is about 0.8% off the float32 big batch at every step; with k = 4 it is 0.3% (accumlab sweep --k 1,4,16,64 --grad-dtype bf16 draws the growth).',
+      why: 'bf16 keeps 8 bits of mantissa: each of the k additions rounds the running sum (in bf16, 256 + 1 = 256), so a micro-batch’s contribution smaller than half an ulp of the sum vanishes, and the errors pile up with k.',
+      fix: 'Accumulate gradients in float32 (gradDtype fp32): DeepSpeed data_types.grad_accum_dtype "fp32", FSDP MixedPrecision(reduce_dtype=torch.float32), or fp32 master gradients.',
+      source: 'DeepSpeed 0.19.5 deepspeed/runtime/engine.py: "BF16 gradient accumulation is not safe numerically with large number of accumulation steps"; PyTorch: bf16 + bf16 is computed in float32 and rounded to bf16.',
+      code: `acc = None
+for x, y in group:                                   # k micro-batches
+    g = torch.autograd.grad(criterion(model(x), y) / k, params)
+    acc = [gi.to(torch.bfloat16) if acc is None else a + gi.to(torch.bfloat16) for a, gi in zip(acc or g, g)]`,
+    },
+  },
+  {
+    id: 'fp16-underflow', group: '“Can I accumulate in bf16?”', question: 11,
+    title: 'fp16 without loss scaling underflows',
+    config: { data: { name: 'moons', n: 1024 }, gradDtype: 'fp16', correction: 'scale_loss', batchSize: 2, accumSteps: 64, model: { hidden: [64, 64, 64, 64, 64], activation: 'sigmoid' }, steps: 10 },
+    expect: { grads: 'different', params: 'different', causes: ['grad_underflow', 'low_precision_accumulation'] },
+    text: {
+      see: 'Over 1.8 million micro-batch gradient entries of this deep sigmoid network became 0 in fp16; the first layers’ tiny gradients are lost (the largest relative difference is over 1000×). Try dynamic loss scaling: about 80 are left.',
+      why: 'fp16 has 5 exponent bits: below 6.1e-5 it loses precision and below 6e-8 everything is 0. Each micro-batch’s loss divided by k = 64 makes its gradients 64× smaller still. Scaling the loss by 2^16 lifts them into fp16’s range before they are rounded; unscaling happens once, in float32, before the step.',
+      fix: 'Use torch.amp.GradScaler (lossScale dynamic), or bf16, which has float32’s range (but fewer mantissa bits).',
+      source: 'PyTorch 1.13 docs/source/notes/amp_examples.rst and amp.rst ("Gradient Scaling": small gradients flush to zero in float16); IEEE 754 binary16.',
+      code: `scaler = torch.cuda.amp.GradScaler()          # init_scale 2**16
+for i, (x, y) in enumerate(loader):
+    scaler.scale(criterion(model(x), y) / k).backward()
+    if (i + 1) % k == 0:
+        scaler.step(optimizer); scaler.update(); optimizer.zero_grad()`,
+    },
+  },
+  {
+    id: 'gradscaler-per-micro-batch', group: '“Can I accumulate in bf16?”', question: 11,
+    title: 'GradScaler: unscale and update once per optimizer step',
+    config: { data: { name: 'moons', n: 256 }, correction: 'scale_loss', lossScale: { mode: 'dynamic' }, scalerUpdate: 'per_micro_batch', steps: 20 },
+    expect: { grads: 'different', params: 'different', causes: ['scaler_per_micro_batch'] },
+    text: {
+      see: 'The accumulated gradient is about 1/(4 × 65536) ≈ 4e-6 of the big batch’s: only the last micro-batch survives, divided by the scale, and the accumulated run hardly moves. With scalerUpdate per_optimizer_step (the recipe) the same loop matches the big batch up to rounding.',
+      why: 'scaler.unscale_(optimizer) divides the whole .grad by the scale. Called after every backward, it divides micro-batch 1 by 2^16 five times (scaler.step unscales once more) against the one multiplication of scaler.scale, micro-batch 4 twice; scaler.update() per micro-batch can also change the scale inside the group.',
+      fix: 'Scale every micro-batch loss with the same scale; call scaler.unscale_ (before clipping), scaler.step and scaler.update once per optimizer step.',
+      source: 'PyTorch 1.13 docs/source/notes/amp_examples.rst, "Gradient accumulation"; torch/cuda/amp/grad_scaler.py (unscale_ multiplies the .grad in place by 1/scale).',
+      code: `for i, (x, y) in enumerate(loader):
+    scaler.scale(criterion(model(x), y) / k).backward()
+    if (i + 1) % k == 0:
+        scaler.unscale_(optimizer)                    # once, before clipping
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        scaler.step(optimizer); scaler.update(); optimizer.zero_grad()`,
+    },
+  },
 ];
 
 /**

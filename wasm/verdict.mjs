@@ -82,6 +82,8 @@ function headline(v, c, ids) {
   if (g === 'scaled' && p !== 'different')
     return `The accumulated gradient is ${fmt(v.factor)}× the big batch's, yet the parameters match: ${ids.includes('adam_scale') ? 'Adam divides the scale out (only eps sees it)' : 'the learning rate compensates'}.`;
   if (g === 'scaled') return `The accumulated gradient is ${fmt(v.factor)}× the big batch's, so the parameters drift apart.`;
+  if (g === 'different' && p !== 'different')
+    return `The accumulated gradient differs from the big batch's${v.firstDifferentStep ? ` (first at step ${v.firstDifferentStep})` : ''}, yet the parameters stay within rounding of each other.`;
   if (g === 'different')
     return `The accumulated gradient differs from the big batch's${v.firstDifferentStep ? ` (first at step ${v.firstDifferentStep})` : ''}, so the parameters differ too.`;
   return 'The gradients agree, but the parameter updates do not, so the parameters differ.';

@@ -335,12 +335,15 @@ static int unscale_group(al_experiment *e, const al_pass *p) {
     return scaler_unscale_and_update(e, p, 0);
 }
 
-/* The accumulated loop's backwards over the group, into p->grads: micro-batches of m, each
- * loss reduced and corrected as configured, and clipped after every backward when clipping
- * is per micro-batch and `clip` is set. Returns S; *last_norm: the norm the last per-micro
- * clip saw. observe: note in e->seen what happened (the accumulated run only); sched_t:
- * counts scheduler.step() calls (the accumulated run only, else NULL). */
-static double accumulate(al_experiment *e, const al_pass *p, long s, int size, double count, int clip,
+/* The accumulated loop's backwards over the group (its micro-steps: e->n_micro, each one
+ * micro-batch per replica), into p->grads: each loss reduced, corrected, averaged over the
+ * replicas and multiplied by the loss scale; each micro-batch's gradient added in gradDtype;
+ * clipped after every backward when clipping is per micro-batch and `clip` is set; the
+ * scaler unscaled and updated after every backward when scalerUpdate says so (the mistake).
+ * Returns S; *last_norm: the norm the last per-micro clip saw. observe: note in e->seen
+ * what happened (the accumulated run only); sched_t: counts scheduler.step() calls (the
+ * accumulated run only, else NULL). */
+static double accumulate(al_experiment *e, const al_pass *p, long s, double count, int clip,
                          int observe, long *sched_t, double *last_norm) {
     const al_config *c = &e->cfg;
     int J = e->n_micro, W = e->W, per_micro = clip && c->clip_grad_norm > 0 && c->clip_placement == AL_CLIP_PER_MICRO_BATCH;
@@ -351,7 +354,6 @@ static double accumulate(al_experiment *e, const al_pass *p, long s, int size, d
     if (observe && W > 1)
         for (int r = 1; r < W; r++) if (rep_count[r] != rep_count[0]) e->seen.unequal_worker_counts = 1;
     begin_pass(e, p, one_batch ? J : J * W);
-    (void)size;
     /* gradDtype bf16/fp16: each micro-batch's gradient goes to float32 scratch, then is added in that type */
     al_pass into = *p;
     if (e->micro_g) into.grads = e->micro_g;
@@ -416,7 +418,7 @@ static void step_accumulated(al_experiment *e, al_step_record *rec, long s, int 
     double norm = 0.0;
     phase_begin(e, AL_PHASE_ACCUMULATED);
     rec->loss_scale = r->scaler.scale;
-    double S = accumulate(e, &p, s, size, count, 1, 1, &r->sched_t, &norm);
+    double S = accumulate(e, &p, s, count, 1, 1, &r->sched_t, &norm);
     rec->loss_acc = S / count;
     rec->micro_batches = e->n_micro;
     rec->underflow = (double)e->underflow;
@@ -513,7 +515,7 @@ static double same_point_gradient(al_experiment *e, long s, int size, double cou
     al_scaler scaler = e->acc.scaler; /* the scale the accumulated run uses at this step, a copy */
     al_pass p = {e->ref.params, e->sp_grads, e->sp_running, masks, &scaler};
     double norm = 0.0;
-    accumulate(e, &p, s, size, count, 1, 0, NULL, &norm);
+    accumulate(e, &p, s, count, 1, 0, NULL, &norm);
     unscale_group(e, &p);
     if (per_micro) {
         /* the partial sums were clipped: the unclipped loop needs a pass of its own */
@@ -521,7 +523,7 @@ static double same_point_gradient(al_experiment *e, long s, int size, double cou
         scaler = e->acc.scaler;
         al_pass u = {e->ref.params, e->sp_unclipped, e->sp_running, masks, &scaler};
         phase_begin(e, AL_PHASE_SAME_POINT); /* the unclipped pass: counted again from 0 */
-        accumulate(e, &u, s, size, count, 0, 0, NULL, &norm);
+        accumulate(e, &u, s, count, 0, 0, NULL, &norm);
         unscale_group(e, &u);
         return al_grad_norm(e->sp_unclipped, e->model.P);
     }

@@ -287,16 +287,23 @@ static void replica_counts(const al_experiment *e, double *out) {
         }
 }
 
-/* The scale of each replica's segment of micro-step j (rows at off); observe: note unequal
- * counts and short micro-batches in e->seen. */
+/* What a group's first non-empty micro-batch looked like, to compare the others with. */
+typedef struct { int rows; double per_sample; } first_micro;
+
+/* The scale of each replica's segment of micro-step j (rows at off); observe: note in e->seen
+ * short micro-batches, micro-batches of different sizes in one group, and different numbers
+ * of valid targets per sample (a size difference alone is the uneven group's, not this). */
 static void segment_scales(al_experiment *e, int j, int off, const double *rep_count, double count, double loss_scale,
-                           int observe, double *first_count, float *scales) {
+                           int observe, first_micro *first, float *scales) {
     const int *rows = e->seg_rows + j * e->W;
     for (int r = 0; r < e->W; r++) {
         double n_j = al_loss_count(e->mask ? e->gmask + (long)off * e->T : 0, rows[r], e->T);
         if (observe && rows[r] != e->m) e->seen.short_micro = e->seen.uneven = 1;
-        if (observe && rows[r] && *first_count >= 0 && n_j != *first_count) e->seen.unequal_counts = 1;
-        if (rows[r] && *first_count < 0) *first_count = n_j;
+        if (rows[r] && first->rows) {
+            if (observe && rows[r] != first->rows) e->seen.mixed_micro = 1;
+            if (observe && n_j / rows[r] != first->per_sample) e->seen.unequal_counts = 1;
+        }
+        if (rows[r] && !first->rows) *first = (first_micro){rows[r], n_j / rows[r]};
         scales[r] = micro_batch_scale(e, n_j, count, rep_count[r], loss_scale);
         off += rows[r];
     }
@@ -348,7 +355,8 @@ static double accumulate(al_experiment *e, const al_pass *p, long s, double coun
     const al_config *c = &e->cfg;
     int J = e->n_micro, W = e->W, per_micro = clip && c->clip_grad_norm > 0 && c->clip_placement == AL_CLIP_PER_MICRO_BATCH;
     int one_batch = W == 1 || c->sync_batchnorm; /* a micro-step is one forward (SyncBatchNorm: across replicas) */
-    double S = 0.0, first_count = -1.0, rep_count[AL_MAX_WORKERS];
+    double S = 0.0, rep_count[AL_MAX_WORKERS];
+    first_micro first = {0, 0.0};
     float scales[AL_MAX_WORKERS];
     replica_counts(e, rep_count);
     if (observe && W > 1)
@@ -362,7 +370,7 @@ static double accumulate(al_experiment *e, const al_pass *p, long s, double coun
         const int *rows = e->seg_rows + j * W;
         int Bj = 0;
         for (int r = 0; r < W; r++) Bj += rows[r];
-        segment_scales(e, j, off, rep_count, count, p->scaler ? p->scaler->scale : 1.0, observe, &first_count, scales);
+        segment_scales(e, j, off, rep_count, count, p->scaler ? p->scaler->scale : 1.0, observe, &first, scales);
         if (e->micro_g) al_zero(e->micro_g, e->model.P);
         if (one_batch) {
             S += forward_backward(e, &into, off, W, rows, scales, s);
@@ -471,7 +479,8 @@ static int forward_is_per_sample(const al_experiment *e) {
 static void accumulate_from_reference(al_experiment *e, double count) {
     const float *params = e->ref.params;
     int J = e->n_micro, W = e->W;
-    double first_count = -1.0, rep_count[AL_MAX_WORKERS];
+    double rep_count[AL_MAX_WORKERS];
+    first_micro first = {0, 0.0};
     float scales[AL_MAX_WORKERS];
     replica_counts(e, rep_count);
     al_acts saved = e->acts;                 /* the reference forward's buffers, group-sized */
@@ -480,7 +489,7 @@ static void accumulate_from_reference(al_experiment *e, double count) {
     al_acts v = e->acts;                     /* one view: its pack flags carry across micro-batches */
     for (int j = 0, off = 0; j < J; j++) {
         const int *rows = e->seg_rows + j * W;
-        segment_scales(e, j, off, rep_count, count, 1.0, 0, &first_count, scales);
+        segment_scales(e, j, off, rep_count, count, 1.0, 0, &first, scales);
         /* one backward per micro-step (W 1), or per replica, as the full pass does */
         for (int r = 0, o = off; r < W; o += rows[r++]) {
             if (!rows[r]) continue;

@@ -43,8 +43,9 @@ typedef struct {
 typedef struct {
     int uneven;           /* a group or micro-batch was smaller than m·k or m */
     int short_micro;      /* a replica's micro-batch was smaller than m (the epoch's last) */
+    int mixed_micro;      /* one group held micro-batches of different sizes (a mean per micro-batch weights them unequally) */
     int unequal_worker_counts; /* replicas' groups held different numbers of valid targets */
-    int unequal_counts;   /* micro-batches of a group held different numbers of valid targets */
+    int unequal_counts;   /* micro-batches of a group held different numbers of valid targets per sample */
     int clip_acc;         /* clipping per micro-batch really clipped */
     int lr_differ;        /* the runs used different learning rates */
     int clip_masked;      /* clipping after accumulation cut both gradients and hid a scale */

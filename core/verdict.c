@@ -110,7 +110,7 @@ int al_causes_of(const al_config *c, int hidden_dropout, const al_signs *s) {
     if (s->lr_differ && c->scheduler_stepping == AL_SCHED_PER_MICRO_BATCH) causes |= AL_CAUSE_SCHEDULER_PER_MICRO_BATCH;
     if (s->lr_differ && c->scheduler_steps > 1) causes |= AL_CAUSE_SCHEDULER_STEPS_MULTIPLIED;
     /* a short group of whole micro-batches divided by its own number of them is exact */
-    int short_group_exact = c->correction == AL_CORR_SCALE_LOSS && c->last_group_divisor == AL_DIVISOR_MICRO_BATCHES && !s->short_micro;
+    int short_group_exact = c->correction == AL_CORR_SCALE_LOSS && c->last_group_divisor == AL_DIVISOR_MICRO_BATCHES && !s->mixed_micro;
     if (s->uneven && mean && !global_count && !short_group_exact) causes |= AL_CAUSE_UNEVEN_LAST_GROUP;
     if (s->unequal_counts && mean && !global_count) causes |= AL_CAUSE_VARIABLE_TARGETS;
     if (s->unequal_worker_counts && global_count && W1 && !c->count_across_workers) causes |= AL_CAUSE_VARIABLE_TARGETS;
@@ -160,11 +160,17 @@ static al_signs predicted_signs(const al_config *c, int N) {
     memset(&s, 0, sizeof s);
     int m = c->batch_size, k = c->accum_steps, Wm = c->workers * m, G = Wm * k, keep = c->last_group == AL_LAST_KEEP;
     int masked = c->data.mask_fraction > 0 || c->data.mask != NULL;
+    int W = c->workers;
     if (c->group_boundary == AL_BOUNDARY_GLOBAL) { /* every group has k micro-steps; an epoch's last can be short */
-        s.uneven = s.short_micro = keep && N % Wm != 0;
+        int L = keep ? N % Wm : 0;
+        s.uneven = s.short_micro = L != 0;
+        s.mixed_micro = L != 0 && (k > 1 || (L / W > 0 && L % W != 0));
     } else {
-        s.uneven = keep && N % G != 0;
-        s.short_micro = keep && (N % G) % Wm != 0;
+        int r = keep ? N % G : 0, L = r % Wm;
+        s.uneven = r != 0;
+        s.short_micro = L != 0;
+        /* the last group mixes full micro-batches with its short one, or the replicas' shares differ */
+        s.mixed_micro = L != 0 && (r > Wm || (L / W > 0 && L % W != 0));
     }
     s.unequal_counts = (k > 1 || c->workers > 1) && masked;
     s.unequal_worker_counts = c->workers > 1 && masked;

@@ -160,3 +160,22 @@ test('a replica with no valid target in its share of the group adds nothing (no 
   assert.equal(r.verdict.params === 'diverged', false);
   for (const s of r.steps) assert.ok(Number.isFinite(s.gradNormAcc), `step ${s.step}: ${s.gradNormAcc}`);
 });
+
+test('predicted causes are the observed ones for short groups: sizes that differ are not "variable targets"', () => {
+  const predicted = (config) => l.configCauses(JSON.stringify(config)).map((c) => c.id ?? c).sort();
+  // 44 = 2 x 16 + 12: the last group is 8 + 4 samples, every target valid
+  const mixed = { data: { name: 'moons', n: 44 }, batchSize: 8, accumSteps: 2, correction: 'scale_loss', steps: 6 };
+  const r = l.compare(mixed);
+  assert.deepEqual(ids(r).sort(), ['uneven_last_group']);
+  assert.deepEqual(predicted(mixed), ['uneven_last_group']);
+  // 100 = 3 x 32 + 4: the last group is one micro-batch of 4; divided by its own count (1) it is exact
+  const single = { data: { name: 'moons', n: 100 }, correction: 'scale_loss', lastGroupDivisor: 'micro_batches', steps: 8 };
+  const s = l.compare(single);
+  for (const st of s.steps) assert.ok(CLOSE.includes(st.samePoint.closeness), `step ${st.step}`);
+  assert.ok(!ids(s).includes('uneven_last_group'), ids(s).join());
+  assert.ok(!predicted(single).includes('uneven_last_group'), predicted(single).join());
+  // ... while 8 + 4 divided by 2 is not: a mean per micro-batch weights the 4 twice as much
+  const mixedOwn = l.compare({ ...mixed, lastGroupDivisor: 'micro_batches' });
+  assert.ok(ids(mixedOwn).includes('uneven_last_group'));
+  assert.ok(predicted({ ...mixed, lastGroupDivisor: 'micro_batches' }).includes('uneven_last_group'));
+});

@@ -26,8 +26,7 @@ const DATASET_LABELS = {
 export const GROUPS = [
   { id: 'lead', label: 'The experiment' },
   { id: 'parallel', label: 'Framework and GPUs' },
-  { id: 'loss', label: 'Loss' },
-  { id: 'model', label: 'Model' },
+  { id: 'model', label: 'Model and loss' },
   { id: 'optimizer', label: 'Optimizer' },
   { id: 'clipping', label: 'Clipping' },
   { id: 'precision', label: 'Precision (bf16, fp16, loss scaling)' },
@@ -71,7 +70,7 @@ const PRESENTATION = [
   { key: 'countAcross', path: 'countAcrossWorkers', group: 'parallel', label: 'Count the group’s items over all workers',
     help: 'average_tokens_across_devices', showIf: (s) => s.workers > 1 },
   // --- loss
-  { key: 'loss', path: 'loss', group: 'loss', label: 'Loss function', auto: 'auto (cross entropy for classes, MSE otherwise)',
+  { key: 'loss', path: 'loss', group: 'model', label: 'Loss function', auto: 'auto (cross entropy for classes, MSE otherwise)',
     labels: { cross_entropy: 'cross entropy', mse: 'mean squared error', l1: 'L1 (absolute error)', bce: 'binary cross entropy' } },
   // --- model
   { key: 'hidden', path: 'model.hidden', group: 'model', label: 'Hidden layer sizes',

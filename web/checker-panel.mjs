@@ -1,14 +1,20 @@
 // web/checker-panel.mjs — the "Check my training loop" panel: the user describes a loop in
 // a few choices, and the panel answers at once (without running), in order: what breaks
 // equivalence with the big batch (each with its fix), what is expected noise, what the loop
-// does right, and the corrected loop as PyTorch code to copy. The engine predicts the causes
+// does right, and the corrected loop as code to copy. The engine predicts the causes
 // for the loop's config (causesOf, the worker's 'causes' request); the words, the fixes and the
 // code come from wasm/checker.mjs. "Run it" hands the loop's config to the page.
+//
+// The questions are CHOICES, in order; the first two say whose loop it is (a plain loop or a
+// framework) and on how many GPUs. A question reads as it does for the loop (questionFor):
+// with a framework the loss question asks what you do on top of it, clipping and the
+// scheduler speak its API, and answers that do not exist for the loop are disabled with why.
+// Answering goes through withChoice (a new framework keeps or resets the loss answer).
 //
 // Layout (web/checker.css): the root is a size container, so the panel lays itself out for
 // the room its host gives it: choices in a grid of several columns and the answer beside them
 // when wide, one column on a phone or in a narrow sidebar.
-import { CHOICES, EXAMPLES, checkLoop, configFor, defaultChoices } from '../wasm/checker.mjs';
+import { CHOICES, EXAMPLES, SETUP_KEYS, checkLoop, configFor, defaultChoices, normalizeChoices, questionFor, setupWords, withChoice } from '../wasm/checker.mjs';
 
 const el = (tag, props = {}, ...children) => {
   const e = document.createElement(tag);
@@ -50,30 +56,59 @@ export function createChecker(root, { causesOf, onRun }) {
     examples.append(b);
   }
   const grid = el('div', { class: 'chk-grid' });
-  const selects = {};
+  // Whose loop and on how many GPUs: a bar of its own above the loop's questions.
+  const setupBar = el('div', { class: 'chk-setup', role: 'group', 'aria-label': 'Whose loop, on how many GPUs' });
+  const fields = {}; // key -> {select, label, help}
   for (const c of CHOICES) {
     const id = `chk-${c.key}`;
     const select = el('select', { id, name: c.key });
-    for (const [value, text] of c.options) select.append(new Option(text, value));
     select.addEventListener('change', () => {
-      choices = { ...choices, [c.key]: select.value };
+      choices = withChoice(choices, c.key, select.value);
+      syncQuestions();
       render();
     });
-    selects[c.key] = select;
-    const field = el('div', { class: 'field chk-field' }, el('label', { for: id }, c.label), select);
-    if (c.help) {
-      const help = el('p', { class: 'help', id: `${id}-help` }, c.help);
-      select.setAttribute('aria-describedby', help.id);
-      field.append(help);
+    const label = el('label', { for: id }, c.label);
+    const help = el('p', { class: 'help', id: `${id}-help` });
+    const setup = SETUP_KEYS.includes(c.key);
+    // In the bar the help is read with the select (and shown as its tooltip), not printed.
+    if (setup) help.classList.add('chk-sr');
+    const field = el('div', { class: `field chk-field${setup ? ' chk-field--setup' : ''}`, 'data-question': c.key }, label, select, help);
+    fields[c.key] = { select, label, help };
+    (setup ? setupBar : grid).append(field);
+  }
+
+  /** Every question as it reads for the current loop: its label, help and answers (some disabled, with why). */
+  function syncQuestions() {
+    for (const c of CHOICES) {
+      const q = questionFor(c.key, choices), f = fields[c.key];
+      f.label.textContent = q.label;
+      f.help.textContent = q.help ?? '';
+      f.help.hidden = !q.help;
+      if (SETUP_KEYS.includes(c.key)) f.select.title = q.help ?? '';
+      if (q.help) f.select.setAttribute('aria-describedby', f.help.id);
+      else f.select.removeAttribute('aria-describedby');
+      const want = q.options.map((o) => [o.value, o.disabled ? `${o.label} (${o.disabled})` : o.label, !!o.disabled]);
+      const have = [...f.select.options].map((o) => [o.value, o.text, o.disabled]);
+      if (JSON.stringify(want) !== JSON.stringify(have)) {
+        f.select.replaceChildren(...want.map(([value, text, disabled]) => {
+          const o = new Option(text, value);
+          o.disabled = disabled;
+          return o;
+        }));
+      }
+      f.select.value = choices[c.key];
     }
-    grid.append(field);
   }
   const runButton = el('button', { type: 'button', id: 'checker-run', class: 'chk-button chk-primary' }, 'Run it');
   runButton.addEventListener('click', () => onRun(configFor(choices)));
   const runFixed = el('button', { type: 'button', id: 'checker-run-fixed', class: 'chk-button' }, 'Run the corrected loop');
   runFixed.addEventListener('click', () => { if (answer) onRun(configFor(answer.corrected)); });
-  const runNote = el('p', { class: 'chk-run-note' }, 'Runs the loop in the lab (moons, m = 8, k = 4, 20 steps) and sets the controls to match.');
-  form.append(examples, grid, el('div', { class: 'chk-actions' }, runButton, runFixed), runNote);
+  const runNote = el('p', { class: 'chk-run-note' });
+  const runNoteText = () => {
+    const W = Number(choices.workers);
+    return `Runs the loop in the lab (moons, m = 8, k = 4${W > 1 ? `, ${W} simulated GPUs` : ''}, 20 steps) and sets the controls to match.`;
+  };
+  form.append(el('div', { class: 'chk-top' }, setupBar, examples), grid, el('div', { class: 'chk-actions' }, runButton, runFixed), runNote);
 
   // --- the answer: a short summary (announced), then the four parts
   const out = el('section', { id: 'checker-out', class: 'chk-answer', 'aria-labelledby': 'chk-answer-title', 'data-equivalent': 'unknown' });
@@ -121,14 +156,18 @@ export function createChecker(root, { causesOf, onRun }) {
   });
 
   root.replaceChildren(el('div', { class: 'chk-layout' }, form, out));
+  syncQuestions();
+  runNote.textContent = runNoteText();
 
   function setChoices(next) {
-    choices = { ...defaultChoices(), ...next };
-    for (const c of CHOICES) selects[c.key].value = choices[c.key];
+    choices = normalizeChoices({ ...defaultChoices(), ...next });
+    syncQuestions();
     render();
   }
 
   const loopKey = (ch) => CHOICES.map((c) => ch[c.key]).join(',');
+  /** Whose code the loop is written as. */
+  const codeLanguage = (ch) => ({ pytorch: 'PyTorch', lightning: 'Lightning', accelerate: 'Accelerate', deepspeed: 'DeepSpeed' }[ch.framework] ?? 'HF Trainer');
 
   function item(cls, title, ...paras) {
     const li = el('li', { class: cls });
@@ -143,6 +182,7 @@ export function createChecker(root, { causesOf, onRun }) {
     out.dataset.causes = r.causes.map((c) => c.id).join(' ');
     out.dataset.loop = loopKey(choices);
     summary.textContent = r.summary;
+    runNote.textContent = runNoteText();
     // 1. what breaks equivalence
     if (r.breaks.length) {
       const ul = el('ul', { class: 'chk-list chk-breaks' });
@@ -170,9 +210,12 @@ export function createChecker(root, { causesOf, onRun }) {
     parts.right.body.replaceChildren(right);
     // 4. the corrected loop
     parts.code.section.querySelector('h4').textContent = r.breaks.length ? PARTS[3][1] : '4. The loop as code';
-    codeIntro.textContent = r.breaks.length
+    const setup = setupWords(choices), lang = codeLanguage(r.corrected);
+    codeIntro.textContent = (r.breaks.length
       ? `Every breaking choice fixed (see “#\u00a0fixed:”)${r.noise.some((n) => n.id === 'dropout_stream') ? '; dropout left as it is, with a comment' : ''}. The lab's small model stands for yours.`
-      : `Nothing to fix: your loop as PyTorch code${r.noise.some((n) => n.id === 'dropout_stream') ? ' (dropout kept, with a comment)' : ''}. The lab's small model stands for yours.`;
+      : `Nothing to fix: your loop as ${lang} code${r.noise.some((n) => n.id === 'dropout_stream') ? ' (dropout kept, with a comment)' : ''}. The lab's small model stands for yours.`)
+      + (setup ? ` Written for ${setupWords(r.corrected)}.` : '');
+    pre.setAttribute('aria-label', `The ${r.breaks.length ? 'corrected ' : ''}loop, ${lang} code`);
     codeEl.textContent = r.code;
     delete pre.dataset.copied;
     copyNote.textContent = '';

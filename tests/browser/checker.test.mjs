@@ -1,11 +1,13 @@
 // Browser tests of "Check my training loop" (web/checker-panel.mjs): the StackOverflow loop
 // answered in order (what breaks, expected noise, what is right, the corrected code), the code
 // copied (Clipboard API, and the selected-text fallback), axe-core on the panel, the layout at
-// 1366×768 (in a wide area: the page's own section) and on a 375×667 phone. Screenshots: test-artifacts/checker-*.png (CHECKER_SHOTS=dir for another place).
+// 1366×768 (in a wide area: the page's own section) and on a 375×667 phone; a framework and
+// GPUs picked (Lightning on 2 GPUs with the short last group kept, Accelerate's scheduler on
+// 2 GPUs), the answer read in that framework's terms and run. Screenshots: test-artifacts/checker-*.png (CHECKER_SHOTS=dir for another place).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { STACKOVERFLOW_LOOP, CHOICES } from '../../wasm/checker.mjs';
+import { STACKOVERFLOW_LOOP, CHOICES, defaultChoices } from '../../wasm/checker.mjs';
 import { ARTIFACTS, axeViolations, readPanel, startLab, waitForVerdict } from './helpers.mjs';
 
 const SHOTS = process.env.CHECKER_SHOTS || ARTIFACTS;
@@ -121,10 +123,102 @@ test('the StackOverflow loop: what breaks, expected noise, what is right, then t
     assert.ok(wide.width >= 600, JSON.stringify(wide));
     assert.ok(wide.columns >= 3, `${wide.columns} columns of choices`);
     assert.ok(wide.codeLeft >= wide.breaksRight, 'the code beside the words');
-    assert.ok(wide.height < 1500, `${wide.height} px tall`);
+    // (1500 before the framework and GPU questions: their bar is one more line, about 45 px)
+    assert.ok(wide.height < 1550, `${wide.height} px tall`);
     assert.deepEqual(await axeViolations(page, '#checker'), []);
     await host.evaluate((e) => e.scrollIntoView({ block: 'start' }));
     await page.screenshot({ path: join(SHOTS, 'checker-1366-viewport.png') });
+    assert.deepEqual(problems, [], 'no console errors');
+  } finally {
+    await context.close();
+  }
+});
+
+/** Picks answers in the panel's selects (in this order), then waits for the answer to that loop. */
+async function pick(page, answers) {
+  for (const [key, value] of Object.entries(answers)) await page.selectOption(`#chk-${key}`, value);
+  const want = CHOICES.map((c) => (c.key in answers ? answers[c.key] : null));
+  await page.waitForFunction((w) => {
+    const loop = document.getElementById('checker-out').dataset.loop?.split(',') ?? [];
+    return w.every((v, i) => v === null || loop[i] === v) && !document.getElementById('checker-out').hasAttribute('aria-busy');
+  }, want);
+}
+
+test('a framework and GPUs: Lightning on 2 GPUs with the short last group, then Accelerate\'s scheduler; answered in their terms, and run', async () => {
+  const { page, context, problems } = await lab.newPage({ width: 1366, height: 768 });
+  try {
+    await page.goto(lab.url);
+    await waitForVerdict(page);
+    await openChecker(page);
+    // The two questions come first, with the core's frameworks; a plain loop on one GPU by default.
+    const setup = await page.$$eval('#checker .chk-setup select', (s) => s.map((x) => [x.id, x.value, x.labels[0].textContent, [...x.options].map((o) => o.value)]));
+    assert.deepEqual(setup.map(([id]) => id), ['chk-framework', 'chk-workers']);
+    assert.deepEqual(setup.map(([, v]) => v), ['pytorch', '1']);
+    assert.deepEqual(setup.map(([, , l]) => l), ['Framework', 'GPUs (data-parallel workers)']);
+    assert.deepEqual(setup[0][3], ['pytorch', 'lightning', 'accelerate', 'hf_trainer_before_4_46', 'hf_trainer', 'deepspeed']);
+    assert.deepEqual(setup[1][3], ['1', '2', '4']);
+    assert.equal(await page.textContent('label[for="chk-scaling"]'), 'Each micro-batch loss is');
+
+    await pick(page, { framework: 'lightning', workers: '2', clipping: 'after', scheduler: 'per_step', optimizer: 'adamw', uneven: 'yes' });
+    // The loss question now asks what you do on top of Lightning; its answers are Lightning's.
+    assert.equal(await page.textContent('label[for="chk-scaling"]'), 'The loss training_step returns');
+    assert.match(await page.textContent('#chk-scaling-help'), /don't divide it yourself too/);
+    assert.deepEqual(await page.$$eval('#chk-scaling option', (o) => o.map((x) => x.value)), ['none', 'global']);
+    // Clipping after every backward does not exist on several GPUs (the core does not simulate it).
+    const perMicro = await page.$eval('#chk-clipping option[value="per_micro"]', (o) => ({ disabled: o.disabled, text: o.textContent }));
+    assert.ok(perMicro.disabled && /several GPUs/.test(perMicro.text), JSON.stringify(perMicro));
+    // The answer, for Lightning: the short last group breaks it, and the fix is Lightning's.
+    assert.match(await page.textContent('#chk-summary'), /^Not equivalent to the big batch: 1 thing to fix; .* Answered for PyTorch Lightning 2\.6 on 2 GPUs\.$/);
+    const breaks = await page.$$eval('#checker-out .chk-break', (li) => li.map((x) => ({ id: x.dataset.cause, text: x.textContent })));
+    assert.deepEqual(breaks.map((b) => b.id), ['uneven_last_group']);
+    assert.match(breaks[0].text, /issue #19987/);
+    assert.match(breaks[0].text, /Fix: don't divide the loss yourself.*drop_last=True/);
+    const right = await page.$$eval('#checker-out .chk-ok', (li) => li.map((x) => x.textContent));
+    assert.ok(right.some((r) => /Clips once.*gradient_clip_val/.test(r)), right.join('\n'));
+    // The corrected loop is Lightning code, launched on 2 GPUs.
+    const code = await page.textContent('#checker-code code');
+    assert.match(code, /^import lightning as L$/m);
+    assert.match(code, /trainer = L\.Trainer\(\n    accumulate_grad_batches=k,/);
+    assert.match(code, /devices=2, strategy="ddp"/);
+    assert.match(code, /drop_last=True\)/);
+    assert.match(await page.getAttribute('#checker-code', 'aria-label'), /Lightning code/);
+    assert.match(await page.textContent('#checker .chk-run-note'), /2 simulated GPUs/);
+    assert.deepEqual(await axeViolations(page, '#checker'), []);
+    // The screenshot of this answer at 1366×768, in a wide area.
+    if ((await page.locator('#checker').evaluate((e) => e.getBoundingClientRect().width)) < 600) await wideHost(page);
+    const host = page.locator('#checker').locator('xpath=ancestor::section[1]');
+    await host.screenshot({ path: join(SHOTS, 'checker-lightning.png') });
+    await host.evaluate((e) => e.scrollIntoView({ block: 'start' }));
+    await page.screenshot({ path: join(SHOTS, 'checker-lightning-viewport.png') });
+
+    // Run it: the lab runs Lightning's loop on 2 simulated GPUs and names what the checker said.
+    const predicted = (await page.getAttribute('#checker-out', 'data-causes')).split(' ');
+    assert.deepEqual(predicted, ['uneven_last_group']);
+    await page.evaluate(() => { document.body.dataset.phase = 'clicked'; });
+    await page.click('#checker-run');
+    await waitForVerdict(page, 60000);
+    const p = await readPanel(page);
+    assert.deepEqual(p.causes.filter((id) => id !== 'clip_masks' && id !== 'summation_order'), predicted, p.text);
+    assert.equal(await page.inputValue('#c-framework'), 'lightning');
+    assert.equal(await page.inputValue('#c-workers'), '2');
+
+    // Accelerate on 2 GPUs with a prepared scheduler: it steps num_processes times per step.
+    await page.locator('#checker').evaluate((e) => e.scrollIntoView({ block: 'start' }));
+    await pick(page, { framework: 'accelerate', uneven: 'no' });
+    assert.equal(await page.inputValue('#chk-scaling'), 'none', 'a new framework starts from "not divided by you"');
+    const accBreaks = await page.$$eval('#checker-out .chk-break', (li) => li.map((x) => [x.dataset.cause, x.querySelector('.chk-fix').textContent]));
+    assert.deepEqual(accBreaks.map(([id]) => id), ['scheduler_steps_multiplied']);
+    assert.match(accBreaks[0][1], /num_processes \(2\).*split_batches=True/);
+    const accCode = await page.textContent('#checker-code code');
+    assert.match(accCode, /^# launch: accelerate launch --num_processes=2 train\.py$/m);
+    assert.match(accCode, /accelerator = Accelerator\(gradient_accumulation_steps=k\)/);
+    assert.match(accCode, /with accelerator\.accumulate\(model\):/);
+    assert.match(accCode, /if accelerator\.sync_gradients:\n\s+scheduler\.step\(\)/);
+    // Back to a plain loop on one GPU: the questions read as before.
+    await pick(page, defaultChoices());
+    assert.equal(await page.textContent('label[for="chk-scaling"]'), 'Each micro-batch loss is');
+    assert.doesNotMatch(await page.textContent('#chk-summary'), /Answered for/);
+    assert.deepEqual(await axeViolations(page, '#checker'), []);
     assert.deepEqual(problems, [], 'no console errors');
   } finally {
     await context.close();

@@ -50,14 +50,14 @@ function pyFlat(values, perLine = 12, indent = '    ') {
 
 const py = (v) => (typeof v === 'boolean' ? (v ? 'True' : 'False') : typeof v === 'string' ? JSON.stringify(v) : String(v));
 
-const ACTIVATIONS = { relu: 'nn.ReLU()', tanh: 'nn.Tanh()', sigmoid: 'nn.Sigmoid()', gelu: 'nn.GELU()', identity: 'nn.Identity()' };
+export const ACTIVATIONS = { relu: 'nn.ReLU()', tanh: 'nn.Tanh()', sigmoid: 'nn.Sigmoid()', gelu: 'nn.GELU()', identity: 'nn.Identity()' };
 const CRITERIA = {
   l1: 'nn.L1Loss(reduction="none")', mse: 'nn.MSELoss(reduction="none")',
   bce: 'nn.BCEWithLogitsLoss(reduction="none")', cross_entropy: 'nn.CrossEntropyLoss(reduction="none")',
 };
 
 /** What the export needs of a run: its effective config, data, orders and initial parameters. */
-function experimentFacts(run) {
+export function experimentFacts(run) {
   const c = run.config, d = run.data();
   const W = c.workers ?? 1, WM = W * c.batchSize, G = WM * c.accumSteps;
   const keep = c.lastGroup === 'keep', global = c.groupBoundary === 'global';
@@ -86,12 +86,12 @@ function dropoutOf(c, l) {
 }
 
 /** True if some hidden layer has dropout and its masks come from `rng` ('stream' | 'keyed'). */
-function dropoutFrom(c, rng) {
+export function dropoutFrom(c, rng) {
   return c.dropoutRng === rng && c.model.sizes.slice(1, -1).some((_, l) => dropoutOf(c, l) > 0);
 }
 
 /** What the framework does, as the settings it chose (the effective config holds the values). */
-const FRAMEWORK_LOOPS = {
+export const FRAMEWORK_LOOPS = {
   lightning: 'Lightning divides each micro-batch loss by accumulate_grad_batches, the epoch\'s short last group too; groups end with the epoch',
   accelerate: 'Accelerate\'s accelerator.backward divides by gradient_accumulation_steps, the short tail too; a group ends with the dataloader; ' +
     'a prepared scheduler steps num_processes times per optimizer step',
@@ -102,7 +102,7 @@ const FRAMEWORK_LOOPS = {
 };
 
 /** Text in lines of at most `width` characters. */
-function wrap(text, width = 92) {
+export function wrap(text, width = 92) {
   const lines = [];
   let line = '';
   for (const word of text.split(' ')) {
@@ -163,7 +163,7 @@ RTOL, ATOL = ${c.rtol}, ${c.atol}  # allclose's tolerances (also the norm-wise t
 `;
 }
 
-function dataSection(f) {
+export function dataSection(f) {
   const { c, d } = f;
   const classIndex = c.loss === 'cross_entropy';
   const lines = ['', '# ---- data ------------------------------------------------------------------'];
@@ -241,7 +241,8 @@ function dataSection(f) {
   return lines.join('\n') + '\n';
 }
 
-function keyedDropoutSection() {
+/** empty: a forward may have no sample (a DDP rank's share of a short micro-step) */
+export function keyedDropoutSection({ empty = false } = {}) {
   return `
 # ---- keyed dropout: the lab's masks, explicitly -------------------------------------------
 # A mask entry is a hash of (seed, step, layer, sample, unit), so a sample gets the same mask
@@ -280,7 +281,7 @@ class KeyedDropout(nn.Module):
                 self.cache[key] = torch.tensor([0.0 if keyed_uniform(SEED, step, self.layer, sample, u) < self.p else self.keep
                                                 for u in range(h.shape[1])])
             rows.append(self.cache[key])
-        return h * torch.stack(rows)
+        return h * torch.stack(rows)${empty ? ' if rows else h  # (no sample: nothing to mask)' : ''}
 `;
 }
 
@@ -306,7 +307,7 @@ class ReplicaDropout(nn.Dropout):
 `;
 }
 
-function modelSection(f) {
+export function modelSection(f, { sync = f.sync, normComment } = {}) {
   const { c } = f;
   const sizes = c.model.sizes, keyed = c.dropoutRng === 'keyed';
   const layers = [];
@@ -317,7 +318,7 @@ function modelSection(f) {
       if (c.model.norm === 'layernorm') parts.push(`nn.LayerNorm(${sizes[l + 1]})`);
       parts.push(ACTIVATIONS[c.model.activation]);
       const p = dropoutOf(c, l);
-      if (p > 0) parts.push(keyed ? `KeyedDropout(${p}, ${l})` : f.sync ? `ReplicaDropout(${p})` : `nn.Dropout(${p})`);
+      if (p > 0) parts.push(keyed ? `KeyedDropout(${p}, ${l})` : sync ? `ReplicaDropout(${p})` : `nn.Dropout(${p})`);
     }
     layers.push(`        ${parts.join(', ')},`);
   }
@@ -333,10 +334,10 @@ function modelSection(f) {
   lines.push('if args.float64:', '    reference = reference.double()', 'accumulated = copy.deepcopy(reference)  # the same start',
     'probe = copy.deepcopy(reference)        # the accumulated loop at the reference\'s parameters');
   if (c.model.norm === 'batchnorm') {
-    lines.push(f.sync ? '# BatchNorm1d in training mode: each micro-step normalises with the statistics of all replicas\' micro-batches\n' +
+    lines.push(normComment ?? (f.sync ? '# BatchNorm1d in training mode: each micro-step normalises with the statistics of all replicas\' micro-batches\n' +
       '# together (SyncBatchNorm; in one process, a BatchNorm1d over their concatenation)'
       : f.W > 1 ? '# BatchNorm1d in training mode: each replica\'s micro-batch normalises with its own statistics (no SyncBatchNorm)'
-        : '# BatchNorm1d in training mode: each micro-batch normalises with its own statistics');
+        : '# BatchNorm1d in training mode: each micro-batch normalises with its own statistics'));
   }
   return lines.join('\n') + '\n';
 }
@@ -362,7 +363,7 @@ function schedulerText(c) {
 }
 
 /** The accumulated loop's loss of one micro-batch (W 1) or of replica r's (W > 1), and what it says. */
-function lossLine(f) {
+export function lossLine(f) {
   const { c, W } = f;
   const mean = c.reduction === 'mean', corr = c.correction, many = W > 1;
   const whose = many ? 'the replica\'s micro-batch' : 'the micro-batch';
@@ -391,7 +392,7 @@ function lossLine(f) {
 }
 
 /** scheduler.step() as the accumulated run calls it: schedulerStepsPerOptimizerStep times for each of the loop's. */
-function schedulerSteps(c, sched, indent, comment = '') {
+export function schedulerSteps(c, sched, indent, comment = '') {
   const n = c.schedulerStepsPerOptimizerStep ?? 1;
   if (n === 1) return `${indent}${sched}.step()${comment && `  # ${comment}`}`;
   const why = c.framework === 'accelerate' && n === c.workers
@@ -513,13 +514,17 @@ ${schedulerSteps(c, 'scheduler', '            ', 'schedulerStepping per_micro_ba
 `;
 }
 
-function trainingSection(f) {
-  const { c, sync } = f;
-  const mean = c.reduction === 'mean', corr = c.correction, clip = c.clipGradNorm > 0;
+/**
+ * The loss (criterion, valid targets, summed_loss and, for a SyncBatchNorm micro-step in one
+ * process, summed_losses), flat_grad and the reference's gradient: one backward over the group.
+ */
+export function lossSection(f, { sync = f.sync } = {}) {
+  const { c } = f;
+  const mean = c.reduction === 'mean', clip = c.clipGradNorm > 0;
   const stream = dropoutFrom(c, 'stream'), keyed = dropoutFrom(c, 'keyed');
   const ce = c.loss === 'cross_entropy';
   const setBatch = keyed ? '\n    KeyedDropout.batch = (step, ids)' : '';
-  const lines = [`
+  return `
 # ---- loss ------------------------------------------------------------------
 criterion = ${CRITERIA[c.loss]}  # per ${ce ? 'sample' : 'target'}; reduced below as the config says
 
@@ -560,8 +565,14 @@ def reference_gradient(model, ids, step):
     norm = nn.utils.clip_grad_norm_(model.parameters(), ${c.clipGradNorm}).item()` : `
     norm = flat_grad(model).double().norm().item()`}
     return S.item() / n, norm
-`, f.W > 1 ? accumulateReplicas(f) : accumulateOneProcess(f)];
-  lines.push(`
+`;
+}
+
+/** Both runs' optimizers and schedulers (the accumulated run's lr / k with correction scale_lr). */
+export function optimizerSection(f) {
+  const { c } = f;
+  const corr = c.correction;
+  return `
 # ---- optimizers and schedules ----------------------------------------------
 def make_optimizer(model, lr):
     return ${optimizerText(c, 'lr')}
@@ -573,9 +584,12 @@ def make_scheduler(optimizer):
     return ${schedulerText(c)}
 
 ref_sched, acc_sched = make_scheduler(ref_opt), make_scheduler(acc_opt)
-`);
-  if (stream) {
-    lines.push(`
+`;
+}
+
+/** Stream dropout: a generator per run (per replica with W > 1), all seeded as the reference's. */
+export function streamDropoutSection(f) {
+  return `
 # ---- stream dropout: each run draws from its own copy of PyTorch's generator ------
 # As in the lab, both runs start from the same generator state and draw in call order; the
 # probe draws what the accumulated run will draw this step. PyTorch's dropout numbers are
@@ -595,12 +609,15 @@ ${f.W > 1 ? `# torch.manual_seed(SEED) on every rank: each replica's generator s
 # does, then draws for its own samples only
 ref_masks = Generator(torch.get_rng_state())
 acc_masks = [Generator(torch.get_rng_state()) for r in range(W)]` : 'ref_masks, acc_masks = Generator(torch.get_rng_state()), Generator(torch.get_rng_state())'}
-`);
-  }
-  return lines.join('');
+`;
 }
 
-function compareSection() {
+function trainingSection(f) {
+  return [lossSection(f), f.W > 1 ? accumulateReplicas(f) : accumulateOneProcess(f), optimizerSection(f),
+    dropoutFrom(f.c, 'stream') ? streamDropoutSection(f) : ''].join('');
+}
+
+export function compareSection() {
   return `
 # ---- the comparison, as the lab's ------------------------------------------
 def compare(a, b):
@@ -647,7 +664,12 @@ class Verdict:
 `;
 }
 
-function loopSection(f) {
+/**
+ * The training loop over the steps (both runs, the same-point probe, the comparison, the
+ * verdict), at the top level; `accumulated` and `probe` name what the loop passes to
+ * accumulate() (the DDP export passes its DistributedDataParallel wrappers).
+ */
+export function stepLoop(f, { accumulated = 'accumulated', probe: probeModel = 'probe' } = {}) {
   const { c } = f;
   const clip = c.clipGradNorm > 0, perMicroClip = clip && c.clipPlacement === 'per_micro_batch';
   const perMicroSched = c.schedulerStepping === 'per_micro_batch';
@@ -661,11 +683,11 @@ function loopSection(f) {
     ids = [i for micro in micro_steps for part in shard(micro) for i in part]`
       : `    micro_steps = group(step)
     ids = [i for micro in micro_steps for i in micro]  # the reference's batch: the whole group`;
-  const probe = !stream ? `    _, norm_probe = accumulate(probe, ${batches}, step)`
-    : many ? `    _, norm_probe = accumulate(probe, ${batches}, step, [Generator(g.state.clone()) for g in acc_masks])`
-      : `    with Generator(acc_masks.state.clone()):\n        _, norm_probe = accumulate(probe, ${batches}, step)`;
-  const acc = many && stream ? `    loss_acc, norm_acc = accumulate(accumulated, ${batches}, step, acc_masks${sched})`
-    : inMasks('acc_masks', `loss_acc, norm_acc = accumulate(accumulated, ${batches}, step${sched})`);
+  const probe = !stream ? `    _, norm_probe = accumulate(${probeModel}, ${batches}, step)`
+    : many ? `    _, norm_probe = accumulate(${probeModel}, ${batches}, step, [Generator(g.state.clone()) for g in acc_masks])`
+      : `    with Generator(acc_masks.state.clone()):\n        _, norm_probe = accumulate(${probeModel}, ${batches}, step)`;
+  const acc = many && stream ? `    loss_acc, norm_acc = accumulate(${accumulated}, ${batches}, step, acc_masks${sched})`
+    : inMasks('acc_masks', `loss_acc, norm_acc = accumulate(${accumulated}, ${batches}, step${sched})`);
   return `
 # ---- training: both runs, step by step -------------------------------------
 for model in (reference, accumulated, probe):
@@ -714,11 +736,21 @@ ${schedulerSteps(c, 'acc_sched', '    ')}
     if not finite:
         verdict.params = "diverged"
         break
+`;
+}
 
+/** The result of the loop: {steps, verdict}, with the factor when the gradients are scaled. */
+export function resultSection() {
+  return `
 result = {"steps": steps, "verdict": {"grads": verdict.grads if verdict.judged else "unjudged", "params": verdict.params}}
 if verdict.grads == "scaled":
     result["verdict"]["factor"] = verdict.factor
-if args.json:
+`;
+}
+
+/** Prints the result: JSON with --json (step 1's gradients with --gradients), or the table and verdict. */
+export function reportSection() {
+  return `if args.json:
     if args.gradients:
         result["first"] = {"gradRef": first[0].tolist(), "gradAcc": first[1].tolist()}
     def finite_or_text(v):  # accumlab's JSON convention: Infinity, -Infinity and NaN as strings
@@ -760,7 +792,7 @@ export function torchScript(lab, config, { title = '' } = {}) {
     const f = experimentFacts(run);
     return [header(f, title), dataSection(f), dropoutFrom(f.c, 'keyed') ? keyedDropoutSection() : '',
       f.sync && dropoutFrom(f.c, 'stream') ? replicaDropoutSection() : '', modelSection(f),
-      trainingSection(f), compareSection(), loopSection(f)].join('');
+      trainingSection(f), compareSection(), stepLoop(f), resultSection(), reportSection()].join('');
   } finally {
     run.free();
   }

@@ -29,6 +29,7 @@
 //   {type: 'free'}                → {}                  release the experiment
 //   {type: 'causes', config}      → {ids}               the causes the core predicts for a config (no run)
 //   {type: 'torchScript', config, title} → {text}       the config as a PyTorch script (wasm/export-torch.mjs;
+//                                   with workers > 1 wasm/export-ddp.mjs's torch.distributed one;
 //                                   needs an engine module with torchScript)
 //
 // The handler slices its work: it trains for about SLICE_MS, then yields to the event

@@ -75,7 +75,7 @@ export function createExports(root, { current, charts, torchScript }) {
   csv.id = 'export-csv';
   const script = button('PyTorch script', 'share-button export-torch');
   script.id = 'export-torch';
-  script.title = 'The same experiment as a self-contained PyTorch script: python3 script.py';
+  script.title = 'The same experiment as a self-contained PyTorch script: python3 script.py (with GPUs > 1, W processes with torch.distributed)';
   const scriptNote = document.createElement('span');
   scriptNote.className = 'export-note';
   scriptNote.setAttribute('role', 'status');

@@ -7,8 +7,9 @@ import { holdLifeLock } from './liveness.mjs';
 
 const protocol = createProtocol({
   loadEngine: async () => {
-    const [engine, { torchScript }] = await Promise.all([import('../wasm/accumlab.mjs'), import('../wasm/export-torch.mjs')]);
-    return { ...engine, torchScript };
+    // the page's "PyTorch script": one process, or torch.distributed when workers > 1 (labScript)
+    const [engine, { labScript }] = await Promise.all([import('../wasm/accumlab.mjs'), import('../wasm/export-ddp.mjs')]);
+    return { ...engine, torchScript: labScript };
   },
   post: (message) => self.postMessage(message),
 });

@@ -6,7 +6,7 @@
 import { createProtocol } from '../protocol.mjs';
 import { holdLifeLock } from '../liveness.mjs';
 import { createLab, simdSupported } from '../../wasm/accumlab.mjs';
-import { torchScript } from '../../wasm/export-torch.mjs';
+import { labScript } from '../../wasm/export-ddp.mjs'; // one process, or torch.distributed with workers > 1
 import SIMD_WASM_BASE64 from '../../wasm/accumlab.wasm';
 import SCALAR_WASM_BASE64 from '../../wasm/accumlab-scalar.wasm';
 
@@ -20,7 +20,7 @@ function bytesFromBase64(text) {
 /** The engine module's API, with the bytes of the chosen build supplied. */
 const engine = {
   simdSupported,
-  torchScript,
+  torchScript: labScript,
   createLab(options = {}) {
     const simd = options.simd ?? simdSupported();
     return createLab({ ...options, simd, wasmBytes: bytesFromBase64(simd ? SIMD_WASM_BASE64 : SCALAR_WASM_BASE64) });

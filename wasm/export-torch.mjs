@@ -384,7 +384,7 @@ export function lossLine(f) {
     return c.countAcrossWorkers
       ? '# HF Trainer (average_tokens_across_devices): loss *= num_processes, which undoes DDP\'s average\n' +
         `${pad('loss = S / num_items_in_batch * W')} # the sum over the valid targets of the group, on every replica`
-      : `${pad('loss = S / items_of_replica[r]')} # the sum over this replica's own valid targets of the group`;
+      : `${pad('loss = S / items_of_replica[r] if items_of_replica[r] else S * 0.0')} # this replica's own valid targets of the group (none: adds nothing, as the lab)`;
   default:
     return mean ? `${pad('loss = S / max(n, 1)')} # reduction mean: the mean over ${whose} (no correction)`
       : `${pad('loss = S')} # reduction sum (no correction)`;
@@ -781,6 +781,15 @@ else:
 `;
 }
 
+/** The scripts do not write low-precision .grad or loss scaling yet: say so rather than drop them
+ * (tests/node/bf16-torch.test.mjs checks the lab's bf16 and fp16 accumulation against PyTorch). */
+export function refusePrecision(c) {
+  if (c.gradDtype && c.gradDtype !== 'fp32')
+    throw new AccumLabError(`export-torch does not write gradDtype ${c.gradDtype} yet: the script would accumulate in float32; use gradDtype fp32`, 'range', 'gradDtype');
+  if (c.lossScale && c.lossScale.mode !== 'none')
+    throw new AccumLabError('export-torch does not write loss scaling yet (lossScale); use lossScale mode none', 'range', 'lossScale.mode');
+}
+
 /**
  * The PyTorch script of an experiment: `lab` an accumlab Lab, `config` its config (a preset's
  * or the page's). Returns the script's text. Throws AccumLabError as lab.start() does, or
@@ -789,6 +798,7 @@ else:
 export function torchScript(lab, config, { title = '' } = {}) {
   const run = lab.start(config);
   try {
+    refusePrecision(run.config);
     const f = experimentFacts(run);
     return [header(f, title), dataSection(f), dropoutFrom(f.c, 'keyed') ? keyedDropoutSection() : '',
       f.sync && dropoutFrom(f.c, 'stream') ? replicaDropoutSection() : '', modelSection(f),

@@ -74,6 +74,8 @@ export function createClient(worker, { onStep = () => {}, onPicture = () => {}, 
     stop: () => request('stop'),
     free: () => request('free'),
     causes: (config) => request('causes', { config }),
+    /** The config once per value of field: {rows} (wasm/sweep.mjs) */
+    sweep: (config, field, values) => request('sweep', { config, field, values }),
     torchScript: (config, title) => request('torchScript', { config, title }),
   };
 }

@@ -20,6 +20,7 @@ import { createPresetList, presetState } from './preset-list.mjs';
 import { createEmbedDialog } from './embed-dialog.mjs';
 import { createRunController } from './run-controller.mjs';
 import { createPicture } from './model-picture.mjs';
+import { createSweep } from './sweep-panel.mjs';
 
 // A new run's results replace the old ones in one frame when it ends within HOLD_MS (most
 // runs take 4-45 ms); a longer run shows its progress after HOLD_MS.
@@ -175,6 +176,12 @@ function startApp() {
     },
   });
   const charts = createCharts(dom.charts, { onCursor: (step) => panel.hover(step) });
+  // "Sweep k": the current settings once per k, in the engine worker, on demand (it waits for
+  // the engine, engineLoaded, which the first run resolves).
+  const sweepPanel = createSweep($('sweep'), {
+    sweepOf: async (config, field, values) => { await engineLoaded; return client.sweep(config, field, values); },
+    configNow: () => configFromState(state),
+  });
   const picture = createPicture(dom.picture);
   createCopyLink(dom.share);
   if (!embedding.embed) setTimeout(() => createEmbedDialog(dom.share, { currentSearch: () => location.search }), 0); // a task of its own
@@ -415,6 +422,7 @@ function startApp() {
   function settingsChanged(pushHistory) {
     if (pushHistory) pushURL();
     controls.updateRelevance(state);
+    sweepPanel.stale();
     clearEngineError();
     panel.setNote(null); // a Try's note is about the change it made, not later ones
     renderRuns();

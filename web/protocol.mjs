@@ -28,6 +28,8 @@
 //                                   smaller id (ids grow: the client counts them up)
 //   {type: 'free'}                → {}                  release the experiment
 //   {type: 'causes', config}      → {ids}               the causes the core predicts for a config (no run)
+//   {type: 'sweep', config, field, values} → {rows}     the config once per value of field (accumSteps,
+//                                   batchSize, workers): wasm/sweep.mjs's rows, one value per slice
 //   {type: 'torchScript', config, title} → {text}       the config as a PyTorch script (wasm/export-torch.mjs;
 //                                   with workers > 1 wasm/export-ddp.mjs's torch.distributed one;
 //                                   needs an engine module with torchScript)
@@ -35,7 +37,11 @@
 // The handler slices its work: it trains for about SLICE_MS, then yields to the event
 // loop, so a 'stop' message is seen between steps and the worker never blocks for long.
 
+import { SWEEPABLE, sweep } from '../wasm/sweep.mjs';
+
 const SLICE_MS = 12;
+const SWEEP_FIELDS = new Set(Object.values(SWEEPABLE));
+const SWEEP_MAX_VALUES = 16;
 // A step longer than this reports its progress (micro-batch i of k), at most this often.
 export const PROGRESS_MS = 100;
 export const PICTURE_EVERY_MS = 150;
@@ -177,6 +183,19 @@ export function createProtocol({ loadEngine, post }) {
     },
     causes({ config }) {
       return { ids: requireLab().configCauses(config) };
+    },
+    async sweep({ config, field, values }) {
+      const l = requireLab();
+      const fail = (message, f) => { throw Object.assign(new Error(message), { code: 'range', field: f }); };
+      if (!SWEEP_FIELDS.has(field)) fail(`sweep field must be one of ${[...SWEEP_FIELDS].join(', ')}, got ${field}`, 'field');
+      if (!Array.isArray(values) || !values.length || values.length > SWEEP_MAX_VALUES || !values.every((v) => Number.isInteger(v) && v >= 1))
+        fail(`sweep values must be 1 to ${SWEEP_MAX_VALUES} positive integers`, 'values');
+      const rows = [];
+      for (const value of values) { // one value per slice: the worker stays responsive
+        rows.push(...sweep(l, config, field, [value]));
+        await yieldToEventLoop();
+      }
+      return { rows };
     },
     torchScript({ config, title }) {
       const l = requireLab();

@@ -180,6 +180,7 @@ export function createSupervisor({
     picture: (size) => track(() => client.picture(size)),
     free: () => track(() => client.free()),
     causes: (config) => track(() => client.causes(config)),
+    sweep: (config, field, values) => track(() => client.sweep(config, field, values)),
     torchScript: (config, title) => track(() => client.torchScript(config, title)),
     /** Stops the current run; a worker that does not answer within stopGraceMs is restarted. */
     stop() {

@@ -37,7 +37,13 @@ function linesOf(result, contract) {
 test('native and WebAssembly (SIMD and scalar) give identical bits for every knob', async () => {
   assert.ok(existsSync(NATIVE), `${NATIVE} is missing: make test builds it (make native)`);
   const builds = [await lab(), await scalar()];
-  for (const config of KNOB_CONFIGS) {
+  // and the precision knobs (not in KNOB_CONFIGS: the PyTorch export does not write them)
+  const precision = [
+    { gradDtype: 'bf16', accumSteps: 8, steps: 3 },
+    { gradDtype: 'fp16', reduction: 'sum', lossScale: { mode: 'dynamic', growthInterval: 1 }, optimizer: { lr: 0.005 }, steps: 4 },
+    { gradDtype: 'fp16', correction: 'scale_loss', lossScale: { mode: 'static', scale: 512 }, scalerUpdate: 'per_micro_batch', model: { norm: 'batchnorm', dropout: 0.2 }, steps: 3 },
+  ].map((c) => ({ data: { name: 'moons', n: 96 }, ...c }));
+  for (const config of [...KNOB_CONFIGS, ...precision]) {
     const p = spawnSync(NATIVE, { input: JSON.stringify(config), encoding: 'utf8' });
     assert.equal(p.status, 0, p.stderr);
     const native = p.stdout.trim().split('\n').filter((l) => !l.startsWith('verdict'));

@@ -27,6 +27,7 @@ const ONLY = process.env.BENCH_ONLY ?? '';
 const PART = process.env.BENCH_PART ?? '';   // '' (everything), 'compare' or 'setup'
 const FULL = PART === '';
 const ROUNDS = QUICK ? 3 : 7;
+const PAIRED_ROUNDS = QUICK ? 5 : 15; // compare step / reference step, round by round
 const NATIVE = join(out, 'bench_native');
 
 const WORKLOADS = [
@@ -185,14 +186,27 @@ async function compareStep(lab, x, w, act) {
   const cfg = { model: { sizes: w.sizes, activation: act }, loss: 'cross_entropy', batchSize: 8, accumSteps: 4,
     data, optimizer: { name: 'sgd', lr: 0.01 }, steps: 100000 };
   const run = lab.start(cfg);
-  const n = calibrate((k) => { for (let i = 0; i < k; i++) run.step(); }, 150);
-  const ms = timeRounds(() => { for (let i = 0; i < n; i++) run.step(); }, ROUNDS, 1).map((t) => t / n);
-  run.free();
-  // one training step of the reference run: batch m·k = 32, same core, same build
   const s = w.sizes;
+  // one training step of the reference run: batch m·k = 32, same core, same build
   x.bench_step_setup(s.length, s[0], s[1], s[2], s[3] ?? 0, act === 'tanh' ? 1 : 0, 32);
+  const compareRound = (k) => { for (let i = 0; i < k; i++) run.step(); };
+  const n = calibrate(compareRound, 150);
   const m = calibrate((k) => x.bench_step(k), 150);
-  const ref = timeRounds(() => x.bench_step(m), ROUNDS, 1).map((t) => t / m);
+  // paired: each round times n compare steps, then m reference steps; the ratio is taken per
+  // round (this machine's speed drifts by 10-40% between sections of a run, which a ratio of
+  // two medians timed seconds apart would carry)
+  compareRound(n); x.bench_step(m);
+  const ms = [], ref = [], ratio = [];
+  for (let r = 0; r < PAIRED_ROUNDS; r++) {
+    let t = performance.now();
+    compareRound(n);
+    const c = (performance.now() - t) / n;
+    t = performance.now();
+    x.bench_step(m);
+    const f = (performance.now() - t) / m;
+    ms.push(c); ref.push(f); ratio.push(c / f);
+  }
+  run.free();
   // the floor of a compare step: the reference step plus one optimizer step of the
   // accumulated run (weights packed once, 4 micro-batches of 8, one sgd step), same batch
   const m8 = calibrate((k) => x.bench_accum_step(k, 4), 150);
@@ -211,7 +225,7 @@ async function compareStep(lab, x, w, act) {
     const r = calibrate((k) => x.bench_compare_f32_probe(k), 100);
     cmp.f32probe = stats(timeRounds(() => x.bench_compare_f32_probe(r), ROUNDS, 1).map((t) => t / r));
   }
-  return { compare: stats(ms), refStep: stats(ref), accStep: stats(acc), params: Number(P), alCompare: cmp };
+  return { compare: stats(ms), refStep: stats(ref), ratio: stats(ratio), accStep: stats(acc), params: Number(P), alCompare: cmp };
 }
 
 // W3 memory: the real core (wasm/accumlab.wasm) with a W3 experiment (explicit data, 784
@@ -316,7 +330,7 @@ for (const w of FULL || PART === 'compare' ? WORKLOADS.slice(0, 2) : []) {
     const key = `${w.name}-${act}`;
     const c = await compareStep(lab, simd, w, act);
     result.compare[key] = c;
-    log(`  ${key.padEnd(8)} compare ${fmt(c.compare.median)} ms [${fmt(c.compare.min)}-${fmt(c.compare.max)}]  reference step ${fmt(c.refStep.median)} ms  ratio ${(c.compare.median / c.refStep.median).toFixed(2)}` +
+    log(`  ${key.padEnd(8)} compare ${fmt(c.compare.median)} ms [${fmt(c.compare.min)}-${fmt(c.compare.max)}]  reference step ${fmt(c.refStep.median)} ms  ratio ${c.ratio.median.toFixed(2)} [${c.ratio.min.toFixed(2)}-${c.ratio.max.toFixed(2)}] (paired)` +
       `  | floor (reference + accumulated run ${fmt(c.accStep.median)}) ${fmt(c.refStep.median + c.accStep.median)} ms = ${((c.refStep.median + c.accStep.median) / c.refStep.median).toFixed(2)}x` +
       `  | al_compare on ${c.params} floats: equal ${fmt(c.alCompare.equal.median)} ms, differing ${fmt(c.alCompare.differ.median)} ms` +
       (c.alCompare.f32probe ? `  | float32 probe ${fmt(c.alCompare.f32probe.median)} ms: floor + 2 probes = ${((c.refStep.median + c.accStep.median + 2 * c.alCompare.f32probe.median) / c.refStep.median).toFixed(2)}x (a lower bound)` : ''));
@@ -347,10 +361,10 @@ for (const w of FULL ? WORKLOADS : [])
 for (const g of result.gemm.filter((g) => g.what.startsWith('W3')))
   target(`GEMM ${g.form} ${g.M}x${g.N}x${g.K}: % of wasm SIMD peak`, g.ofPeakPaired.median, '>= 90%', g.ofPeakPaired.median >= 0.9,
     `paired with the peak loop round by round; against the peak section: ${(100 * g.ofPeak).toFixed(1)}% (${fmt(g.simd.median, 1)} of ${fmt(PEAK, 1)} GFLOP/s)`);
-for (const [key, c] of Object.entries(result.compare)) {
-  const r = c.compare.median / c.refStep.median;
-  target(`${key}: compare step / reference step`, r, '<= 2.3x', r <= 2.3);
-}
+// issue 12: a compare step, its same-point pass included, at most 3.3x one reference step on
+// W2 (the median of the paired per-round ratios); W1's ratios are printed above, not targeted
+for (const [key, c] of Object.entries(result.compare))
+  if (key.startsWith('W2')) target(`${key}: compare step / reference step (paired)`, c.ratio.median, '<= 3.3x', c.ratio.median <= 3.3);
 for (const [name, r] of Object.entries(result.setup ?? {})) {
   target(`setup ${name}: start() / its first 8 compare steps`, r.ratio, '<= 0.25x', r.ratio <= 0.25);
   target(`setup ${name}: JSON text read speed`, r.jsonMBps, '>= 100 MB/s', r.jsonMBps >= 100, 'MB/s');
@@ -358,7 +372,7 @@ for (const [name, r] of Object.entries(result.setup ?? {})) {
 if (FULL) target('W3 wasm memory', result.memoryW3.bytesAtEnd / 2 ** 20, '< 64 MiB', result.memoryW3.bytesAtEnd < 64 * 2 ** 20, 'MiB');
 if (FULL) target('no allocation in the training loop (memory did not grow while stepping)', result.memoryW3.grewDuringSteps ? 1 : 0, '0', !result.memoryW3.grewDuringSteps);
 
-log('== targets (issue 5); printed, not asserted');
+log('== targets (issues 5, 12 and 14); printed, not asserted');
 for (const t of result.targets) {
   const v = t.goal.includes('%') ? `${(100 * t.value).toFixed(1)}%` : t.goal.includes('MiB') ? `${t.value.toFixed(1)} MiB` :
     t.goal.includes('MB/s') ? `${t.value.toFixed(0)} MB/s` : t.goal === '0' ? String(t.value) : `${t.value.toFixed(2)}x`;

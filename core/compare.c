@@ -1,20 +1,22 @@
 /* core/compare.c — how close two float vectors are, in every sense the lab reports.
  *
- * Runs on the gradients and on the parameters of both runs after every optimizer step, so it
- * is written for speed, with the same results as the plain definitions (accumlab.h):
- * - the sums (a·b, |a|², |b|², |a-b|², |a-c·b|²) are in double, each in four lanes by index
- *   mod 4 (the order of compare.h), so each lane is an independent chain of additions (an
- *   index-order sum is one chain, bound by the latency of an addition) and every build
- *   (SIMD wasm in f64x2, native in SSE2 __m128d, scalar wasm in plain doubles) gives the same
- *   bits; they run in blocks with few live values;
- * - a block whose bits all match (the common case for parameters) needs nothing else;
- *   otherwise a second, branch-free look at the block (still in L1) takes the maxima and
- *   flags, which do not depend on order; no scalar division per element (the SIMD build
- *   divides in f64x2 lanes; from the first differing block on it does both looks in one pass);
+ * Runs on the gradients and on the parameters of both runs, and on the same-point gradient,
+ * after every optimizer step, so it is written for speed, in one pass over the two vectors:
+ * - the sums are in double, each in four lanes by index mod 4 (the order of compare.h), so
+ *   each lane is an independent chain of additions (an index-order sum is one chain, bound by
+ *   the latency of an addition) and every build (SIMD wasm in f64x2, native in SSE2 __m128d,
+ *   scalar wasm in plain doubles) gives the same bits; they run in blocks with few live values;
+ * - up to the first block whose bits differ, the blocks are bitwise equal (the common case for
+ *   parameters): their a·b, |a|², |b|² and |a-b|² need nothing else;
+ * - from the first differing block on, one pass takes |a|² and |b|² and, with the guess g of
+ *   the scale c = a·b/|b|² that the first differing block gives, Σe² and Σe·b of e = a - g·b;
+ *   a·b, |a-b|² and the residual |a - c·b|² follow exactly in algebra (compare.h), without
+ *   the second pass the residual needs with c known first. Where the guess was poor (the
+ *   algebra would cancel more than two bits of the residual) the exact passes run instead;
+ * - the maxima and flags, which do not depend on order, come from a branch-free look at each
+ *   differing block, in the same pass in the SIMD build (no scalar division per element);
  * - finiteness needs no flag per element: |a|² and |b|² are finite exactly when every value
- *   is; only then (a diverged run) is every element looked at again;
- * - the residual of the best scaled copy needs a·b/|b|² first: one more pass, skipped for
- *   equal vectors, where it is 0 exactly.
+ *   is; only then (a diverged run) does everything run again element by element.
  * The last n % 4 elements are summed as a group of four padded with zeros: adding +0·+0 to a
  * lane that started at +0 changes nothing (not even a -0, which such a lane never holds).
  */
@@ -211,16 +213,47 @@ static void block_differences(diff_state *s, const float *a, const float *b, lon
     differences_scalar(s, a + done, b + done, n - done, rtol, atol);
 }
 
+/* ---- from the first differing block on: |a|², |b|² and the sums of e = a - g·b ----------
+ * The running sums of this phase: 0 |a|², 1 |b|² (both continuing the lanes of the blocks
+ * before, so that the norms are the plain lane sums), 2 |b|² of this phase alone, 3 Σe², 4 Σe·b. */
+typedef struct { double s[5][4]; } rest_sums;
+
+/* The five sums over n floats (a multiple of 4); e = a - g·b in double (g·b rounded once).
+ * Returns nonzero if some element's bits differ (the block then needs block_differences). */
+static uint32_t block_rest_sums(rest_sums *R, const float *a, const float *b, long n, double g) {
+    d2 na0 = d2_loadu(R->s[0]), na1 = d2_loadu(R->s[0] + 2), nb0 = d2_loadu(R->s[1]), nb1 = d2_loadu(R->s[1] + 2);
+    d2 nr0 = d2_loadu(R->s[2]), nr1 = d2_loadu(R->s[2] + 2), ee0 = d2_loadu(R->s[3]), ee1 = d2_loadu(R->s[3] + 2);
+    d2 eb0 = d2_loadu(R->s[4]), eb1 = d2_loadu(R->s[4] + 2), vg = d2_splat(g);
+    uint32_t differ = 0;
+    for (long i = 0; i < n; i += 4) {
+        d2 x0, x1, y0, y1;
+        for (int q = 0; q < 4; q++) differ |= bits(a[i + q]) ^ bits(b[i + q]);
+        LOAD_GROUP(x0, x1, a + i);
+        LOAD_GROUP(y0, y1, b + i);
+        d2 e0 = d2_sub(x0, d2_mul(vg, y0)), e1 = d2_sub(x1, d2_mul(vg, y1));
+        d2 q0 = d2_mul(y0, y0), q1 = d2_mul(y1, y1);
+        na0 = d2_add(na0, d2_mul(x0, x0)); na1 = d2_add(na1, d2_mul(x1, x1));
+        nb0 = d2_add(nb0, q0); nb1 = d2_add(nb1, q1);
+        nr0 = d2_add(nr0, q0); nr1 = d2_add(nr1, q1);
+        ee0 = d2_add(ee0, d2_mul(e0, e0)); ee1 = d2_add(ee1, d2_mul(e1, e1));
+        eb0 = d2_add(eb0, d2_mul(e0, y0)); eb1 = d2_add(eb1, d2_mul(e1, y1));
+    }
+    d2_store(R->s[0], na0); d2_store(R->s[0] + 2, na1); d2_store(R->s[1], nb0); d2_store(R->s[1] + 2, nb1);
+    d2_store(R->s[2], nr0); d2_store(R->s[2] + 2, nr1); d2_store(R->s[3], ee0); d2_store(R->s[3] + 2, ee1);
+    d2_store(R->s[4], eb0); d2_store(R->s[4] + 2, eb1);
+    return differ;
+}
+
 #if defined(__wasm_simd128__)
-/* block_sums and block_differences in one pass, for every block after the first differing
- * one (the gradients of an unscaled mean loss differ everywhere; an equal block gives the
- * maxima nothing, so it may take this path too): the loads and conversions are shared and
- * the lane-wise maxima fill the gaps between the additions. Same results as the two. n: a
- * multiple of 4. With check_close 0 (allclose already false) the closeness test is left out. */
-static inline __attribute__((always_inline)) void block_fused(lane_sums *S, diff_state *s, const float *a, const float *b,
-                                                              long n, double rtol, double atol, int check_close) {
-    d2 dot0 = d2_loadu(S->s[0]), dot1 = d2_loadu(S->s[0] + 2), na0 = d2_loadu(S->s[1]), na1 = d2_loadu(S->s[1] + 2);
-    d2 nb0 = d2_loadu(S->s[2]), nb1 = d2_loadu(S->s[2] + 2), dd0 = d2_loadu(S->s[3]), dd1 = d2_loadu(S->s[3] + 2);
+/* block_rest_sums and block_differences in one pass (the SIMD build): the loads and
+ * conversions are shared and the lane-wise maxima fill the gaps between the additions. Same
+ * results as the two. n: a multiple of 4. With check_close 0 (allclose already false) the
+ * closeness test is left out. */
+static inline __attribute__((always_inline)) void block_rest_fused(rest_sums *R, diff_state *s, const float *a, const float *b,
+                                                                   long n, double g, double rtol, double atol, int check_close) {
+    d2 na0 = d2_loadu(R->s[0]), na1 = d2_loadu(R->s[0] + 2), nb0 = d2_loadu(R->s[1]), nb1 = d2_loadu(R->s[1] + 2);
+    d2 nr0 = d2_loadu(R->s[2]), nr1 = d2_loadu(R->s[2] + 2), ee0 = d2_loadu(R->s[3]), ee1 = d2_loadu(R->s[3] + 2);
+    d2 eb0 = d2_loadu(R->s[4]), eb1 = d2_loadu(R->s[4] + 2), vg = d2_splat(g);
     const v128_t mag_mask = wasm_i32x4_splat(0x7fffffff);
     const v128_t vrtol = wasm_f64x2_splat(rtol), vatol = wasm_f64x2_splat(atol);
     v128_t close = wasm_i32x4_splat(-1), ulp = wasm_i32x4_splat(0);
@@ -233,21 +266,24 @@ static inline __attribute__((always_inline)) void block_fused(lane_sums *S, diff
         ulp = wasm_u32x4_max(ulp, wasm_i32x4_sub(wasm_i32x4_max(la, lb), wasm_i32x4_min(la, lb)));
         v128_t x0 = wasm_f64x2_promote_low_f32x4(va), x1 = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(va, va, 2, 3, 2, 3));
         v128_t y0 = wasm_f64x2_promote_low_f32x4(vb), y1 = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(vb, vb, 2, 3, 2, 3));
-        v128_t d0 = wasm_f64x2_sub(x0, y0), d1 = wasm_f64x2_sub(x1, y1);
-        dot0 = d2_add(dot0, d2_mul(x0, y0)); dot1 = d2_add(dot1, d2_mul(x1, y1));
+        d2 e0 = d2_sub(x0, d2_mul(vg, y0)), e1 = d2_sub(x1, d2_mul(vg, y1));
+        d2 q0 = d2_mul(y0, y0), q1 = d2_mul(y1, y1);
         na0 = d2_add(na0, d2_mul(x0, x0)); na1 = d2_add(na1, d2_mul(x1, x1));
-        nb0 = d2_add(nb0, d2_mul(y0, y0)); nb1 = d2_add(nb1, d2_mul(y1, y1));
-        dd0 = d2_add(dd0, d2_mul(d0, d0)); dd1 = d2_add(dd1, d2_mul(d1, d1));
+        nb0 = d2_add(nb0, q0); nb1 = d2_add(nb1, q1);
+        nr0 = d2_add(nr0, q0); nr1 = d2_add(nr1, q1);
+        ee0 = d2_add(ee0, d2_mul(e0, e0)); ee1 = d2_add(ee1, d2_mul(e1, e1));
+        eb0 = d2_add(eb0, d2_mul(e0, y0)); eb1 = d2_add(eb1, d2_mul(e1, y1));
         for (int half = 0; half < 2; half++) {
-            v128_t ad = wasm_f64x2_abs(half ? d1 : d0), ay = wasm_f64x2_abs(half ? y1 : y0);
+            v128_t ad = wasm_f64x2_abs(wasm_f64x2_sub(half ? x1 : x0, half ? y1 : y0)), ay = wasm_f64x2_abs(half ? y1 : y0);
             if (check_close)
                 close = wasm_v128_and(close, wasm_f64x2_le(ad, wasm_f64x2_add(vatol, wasm_f64x2_mul(vrtol, ay))));
             max_abs = wasm_f64x2_pmax(max_abs, ad);
             max_rel = wasm_f64x2_pmax(max_rel, wasm_f64x2_div(ad, ay));
         }
     }
-    d2_store(S->s[0], dot0); d2_store(S->s[0] + 2, dot1); d2_store(S->s[1], na0); d2_store(S->s[1] + 2, na1);
-    d2_store(S->s[2], nb0); d2_store(S->s[2] + 2, nb1); d2_store(S->s[3], dd0); d2_store(S->s[3] + 2, dd1);
+    d2_store(R->s[0], na0); d2_store(R->s[0] + 2, na1); d2_store(R->s[1], nb0); d2_store(R->s[1] + 2, nb1);
+    d2_store(R->s[2], nr0); d2_store(R->s[2] + 2, nr1); d2_store(R->s[3], ee0); d2_store(R->s[3] + 2, ee1);
+    d2_store(R->s[4], eb0); d2_store(R->s[4] + 2, eb1);
     s->allclose &= wasm_i64x2_all_true(close);
     double m0 = wasm_f64x2_extract_lane(max_abs, 0), m1 = wasm_f64x2_extract_lane(max_abs, 1);
     s->max_abs = m0 > m1 ? m0 : m1;
@@ -281,8 +317,28 @@ static double residual_sum(const float *a, const float *b, long n, const float *
     return lanes_total(rd);
 }
 
-int al_compare_norms(al_metrics *out, double *norm_a, double *norm_b, const float *a, const float *b,
-                     long n, double rtol, double atol) {
+/* The metrics from the sums, the maxima and the flags: what both ways of summing share. */
+static void finish(al_metrics *out, const diff_state *s, int bitwise, int nan, double dot, double na, double nb,
+                   double dd, double c, double rd, double rtol) {
+    out->allclose = s->allclose;
+    out->bitwise = bitwise;
+    out->max_abs_diff = nan ? INFINITY : s->max_abs;
+    out->max_rel_diff = nan ? INFINITY : s->max_rel;
+    out->max_ulp = nan ? INFINITY : (double)s->max_ulp;
+    out->cosine = (na == 0.0 && nb == 0.0) ? 1.0 : (na == 0.0 || nb == 0.0) ? 0.0 : dot / (sqrt(na) * sqrt(nb));
+    out->norm_ratio = nb != 0.0 ? sqrt(na) / sqrt(nb) : (na == 0.0 ? 1.0 : INFINITY);
+    out->rel_norm_diff = dd == 0.0 ? 0.0 : nb != 0.0 ? sqrt(dd) / sqrt(nb) : INFINITY;
+    out->scale = c;
+    out->scaled_residual = rd == 0.0 ? 0.0 : (nb != 0.0 && c != 0.0) ? sqrt(rd) / (fabs(c) * sqrt(nb)) : INFINITY;
+    out->closeness = bitwise ? AL_CLOSE_BITWISE : out->allclose ? AL_CLOSE_ALLCLOSE
+                   : out->rel_norm_diff <= rtol ? AL_CLOSE_BY_NORM : AL_CLOSE_NOT;
+}
+
+/* The plain passes, in the order of the definitions: every block's a·b, |a|², |b|², |a-b|²
+ * (and its maxima where it differs), then the residual with c known. For vectors the
+ * one-pass algebra would not give to full precision, and for non-finite ones. */
+static int compare_passes(al_metrics *out, double *norm_a, double *norm_b, const float *a, const float *b,
+                          long n, double rtol, double atol) {
     diff_state s = {1, 0.0, 0.0, 0};
     uint32_t any = 0, flags;
     lane_sums S;
@@ -290,13 +346,6 @@ int al_compare_norms(al_metrics *out, double *norm_a, double *norm_b, const floa
     long n4 = n & ~3L;
     for (long i0 = 0; i0 < n4; i0 += BLOCK) {
         long len = n4 - i0 < BLOCK ? n4 - i0 : BLOCK;
-#if defined(__wasm_simd128__)
-        if (any) { /* a block differed: expect the rest to, too */
-            if (s.allclose) block_fused(&S, &s, a + i0, b + i0, len, rtol, atol, 1);
-            else block_fused(&S, &s, a + i0, b + i0, len, rtol, atol, 0);
-            continue;
-        }
-#endif
         flags = block_sums(&S, a + i0, b + i0, len);
         if (flags) block_differences(&s, a + i0, b + i0, len, rtol, atol);
         any |= flags;
@@ -321,25 +370,86 @@ int al_compare_norms(al_metrics *out, double *norm_a, double *norm_b, const floa
         differences_scalar(&s, a, b, n, rtol, atol);
         for (long i = 0; i < n; i++) nan |= isnan((double)a[i] - (double)b[i]);
     }
-    out->allclose = s.allclose;
-    out->bitwise = bitwise;
-    out->max_abs_diff = nan ? INFINITY : s.max_abs;
-    out->max_rel_diff = nan ? INFINITY : s.max_rel;
-    out->max_ulp = nan ? INFINITY : (double)s.max_ulp;
-    out->cosine = (na == 0.0 && nb == 0.0) ? 1.0 : (na == 0.0 || nb == 0.0) ? 0.0 : dot / (sqrt(na) * sqrt(nb));
-    out->norm_ratio = nb != 0.0 ? sqrt(na) / sqrt(nb) : (na == 0.0 ? 1.0 : INFINITY);
     /* norm-wise: |a-b|² = |a|² - 2a·b + |b|² cancels badly, so the differences are summed directly */
     double c = nb != 0.0 ? dot / nb : 0.0, rd = 0.0;
     if (!bitwise || !finite) /* equal finite vectors give c = 1 (0 if b = 0) and rd = 0 exactly */
         rd = residual_sum(a, b, n, ta, tb, c);
-    out->rel_norm_diff = dd == 0.0 ? 0.0 : nb != 0.0 ? sqrt(dd) / sqrt(nb) : INFINITY;
-    out->scale = c;
-    out->scaled_residual = rd == 0.0 ? 0.0 : (nb != 0.0 && c != 0.0) ? sqrt(rd) / (fabs(c) * sqrt(nb)) : INFINITY;
-    out->closeness = bitwise ? AL_CLOSE_BITWISE : out->allclose ? AL_CLOSE_ALLCLOSE
-                   : out->rel_norm_diff <= rtol ? AL_CLOSE_BY_NORM : AL_CLOSE_NOT;
+    finish(out, &s, bitwise, nan, dot, na, nb, dd, c, rd, rtol);
     if (norm_a) *norm_a = sqrt(na);
     if (norm_b) *norm_b = sqrt(nb);
     return finite;
+}
+
+int al_compare_norms(al_metrics *out, double *norm_a, double *norm_b, const float *a, const float *b,
+                     long n, double rtol, double atol) {
+    lane_sums S, before;
+    memset(&S, 0, sizeof S);
+    long n4 = n & ~3L, i0 = 0, len = 0;
+    float ta[4] = {0.0f, 0.0f, 0.0f, 0.0f}, tb[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    if (n4 < n) {
+        memcpy(ta, a + n4, sizeof(float) * (size_t)(n - n4));
+        memcpy(tb, b + n4, sizeof(float) * (size_t)(n - n4));
+    }
+    /* the bitwise-equal blocks before the first that differs (i0; i0 = n4: the tail group) */
+    int differs = 0;
+    for (; i0 < n4; i0 += BLOCK) {
+        len = n4 - i0 < BLOCK ? n4 - i0 : BLOCK;
+        before = S;
+        if (block_sums(&S, a + i0, b + i0, len)) { differs = 1; break; }
+    }
+    if (!differs && n4 < n) {
+        before = S;
+        differs = block_sums(&S, ta, tb, 4) != 0;
+    }
+    if (!differs) { /* bitwise equal: c = 1 (0 if b = 0), no residual, |a-b| = 0 */
+        double dot = lanes_total(S.s[0]), na = lanes_total(S.s[1]), nb = lanes_total(S.s[2]);
+        if (!(isfinite(na) && isfinite(nb))) return compare_passes(out, norm_a, norm_b, a, b, n, rtol, atol);
+        diff_state s = {1, 0.0, 0.0, 0};
+        finish(out, &s, 1, 0, dot, na, nb, 0.0, nb != 0.0 ? dot / nb : 0.0, 0.0, rtol);
+        if (norm_a) *norm_a = sqrt(na);
+        if (norm_b) *norm_b = sqrt(nb);
+        return 1;
+    }
+    /* The guess g: the first differing block's own a·b / |b|² (its share of the lane sums). */
+    double g_dot = lanes_total(S.s[0]) - lanes_total(before.s[0]), g_nb = lanes_total(S.s[2]) - lanes_total(before.s[2]);
+    double g = g_nb > 0.0 && isfinite(g_dot / g_nb) ? g_dot / g_nb : 1.0;
+    /* From that block on: |a|², |b|² continuing the lanes, and the sums of e = a - g·b. */
+    double p_dot = lanes_total(before.s[0]), p_nb = lanes_total(before.s[2]); /* the equal blocks: a = b */
+    rest_sums R;
+    memset(&R, 0, sizeof R);
+    memcpy(R.s[0], before.s[1], sizeof R.s[0]);
+    memcpy(R.s[1], before.s[2], sizeof R.s[1]);
+    diff_state s = {1, 0.0, 0.0, 0};
+    for (; i0 < n4; i0 += BLOCK) {
+        len = n4 - i0 < BLOCK ? n4 - i0 : BLOCK;
+#if defined(__wasm_simd128__)
+        if (s.allclose) block_rest_fused(&R, &s, a + i0, b + i0, len, g, rtol, atol, 1);
+        else block_rest_fused(&R, &s, a + i0, b + i0, len, g, rtol, atol, 0);
+#else
+        if (block_rest_sums(&R, a + i0, b + i0, len, g)) block_differences(&s, a + i0, b + i0, len, rtol, atol);
+#endif
+    }
+    if (n4 < n && block_rest_sums(&R, ta, tb, 4, g)) differences_scalar(&s, a + n4, b + n4, n - n4, rtol, atol);
+    double na = lanes_total(R.s[0]), nb = lanes_total(R.s[1]);
+    if (!(isfinite(na) && isfinite(nb))) return compare_passes(out, norm_a, norm_b, a, b, n, rtol, atol);
+    double nr = lanes_total(R.s[2]), ee = lanes_total(R.s[3]), eb = lanes_total(R.s[4]);
+    /* a = e + g·b gives a·b = e·b + g|b|², |a-b|² = Σe² + 2(g-1)e·b + (g-1)²|b|² and, with
+     * h = c - g, |a - c·b|² = Σe² - 2h·e·b + h²|b|² (over these blocks; the equal ones add
+     * (1-c)²|b|²). Each result is kept only where its terms did not cancel much: their
+     * magnitudes add up to at most 64 times a·b and |a-b|² (6 bits lost, far below what the
+     * lab shows) and 8 times the residual (whose own rounding, from g·b as from c·b in the
+     * plain pass, is larger). A poor guess (g far from c where the residual is small), or
+     * nearly orthogonal vectors, cancel more: then the plain passes run. */
+    double dot_r = eb + g * nr, dot = p_dot + dot_r, c = nb != 0.0 ? dot / nb : 0.0, h = c - g, g1 = g - 1.0;
+    double rr = ee - 2.0 * h * eb + h * h * nr, dd = ee + 2.0 * g1 * eb + g1 * g1 * nr;
+    int kept = fabs(eb) + fabs(g) * nr <= 64.0 * fabs(dot_r) && ee + 2.0 * fabs(g1 * eb) + g1 * g1 * nr <= 64.0 * dd &&
+               ee + 2.0 * fabs(h * eb) + h * h * nr <= 8.0 * rr;
+    if (!kept) return compare_passes(out, norm_a, norm_b, a, b, n, rtol, atol);
+    double rd = (1.0 - c) * (1.0 - c) * p_nb + rr;
+    finish(out, &s, 0, 0, dot, na, nb, dd, c, rd, rtol);
+    if (norm_a) *norm_a = sqrt(na);
+    if (norm_b) *norm_b = sqrt(nb);
+    return 1;
 }
 
 void al_compare(al_metrics *out, const float *a, const float *b, long n, double rtol, double atol) {

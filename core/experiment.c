@@ -85,6 +85,9 @@ static size_t lay_out(al_experiment *e, arena_cursor *a, const al_data_facts *f)
     long Rn = 2L * (e->model.L - 1) * e->model.max_width;
     e->sp_grads = take(a, sizeof(float) * e->model.P);
     e->sp_running = Rn ? take(a, sizeof(float) * Rn) : 0;
+    e->sp_dy = take(a, fl * e->G * e->OUT);
+    e->sp_tmp = take(a, fl * e->m * e->model.max_width);
+    e->sp_seg = take(a, fl * 2 * e->k * e->W);
     e->rep_running = Rn ? take(a, sizeof(float) * Rn) : 0;
     e->micro_g = c->grad_dtype != AL_DTYPE_FP32 ? take(a, sizeof(float) * e->model.P) : 0;
     e->sp_unclipped = c->clip_grad_norm > 0 && c->clip_placement == AL_CLIP_PER_MICRO_BATCH ? take(a, sizeof(float) * e->model.P) : 0;
@@ -212,15 +215,15 @@ void al_experiment_free(al_experiment *e) {
 
 /* ---- one step ------------------------------------------------------------------------ */
 
-/* The loss gradient (into dy) of rows [off, off+B) of the group from outputs out (B, OUT):
- * n_seg consecutive segments of rows[r] rows, each reduced with its own scale (one replica
- * each). Returns S, the summed loss. */
-static double loss_backward(al_experiment *e, const float *out, int off, int n_seg, const int *rows, const float *scales) {
+/* The loss gradient (into dy (B, OUT)) of rows [off, off+B) of the group from outputs out
+ * (B, OUT): n_seg consecutive segments of rows[r] rows, each reduced with its own scale (a
+ * replica, or a micro-batch). Returns S, the summed loss. */
+static double loss_backward(al_experiment *e, float *dy, const float *out, int off, int n_seg, const int *rows, const float *scales) {
     double S = 0.0;
     for (int r = 0, o = 0; r < n_seg; o += rows[r++]) {
         if (!rows[r]) continue;
         long at = off + o;
-        S += al_loss_forward_backward(e->dy + (long)o * e->OUT, e->acts.scratch, out + (long)o * e->OUT, e->gy + at * e->T,
+        S += al_loss_forward_backward(dy + (long)o * e->OUT, e->acts.scratch, out + (long)o * e->OUT, e->gy + at * e->T,
                                       e->mask ? e->gmask + at * e->T : 0, e->cfg.loss, scales[r], rows[r], e->OUT, e->T);
     }
     return S;
@@ -236,7 +239,7 @@ static double forward_backward(al_experiment *e, const al_pass *p, int off, int 
     al_mask_source ms = {e->cfg.dropout_rng, p->dropout, e->cfg.seed, step, e->gids + off, n_seg, rows};
     const float *x = e->gx + (long)off * e->IN;
     const float *out = al_model_forward(&e->acts, p->running, &ms, x, p->params, &e->model, B);
-    double S = loss_backward(e, out, off, n_seg, rows, scales);
+    double S = loss_backward(e, e->dy, out, off, n_seg, rows, scales);
     al_model_backward(p->grads, &e->acts, e->dy, x, p->params, &e->model, B);
     return S;
 }
@@ -396,15 +399,90 @@ static double accumulate(al_experiment *e, const al_pass *p, long s, double coun
     return S;
 }
 
-/* The reference run's gradient: one backward over the whole group, clipped. Its parameters
+/* The same-point loop without its forward passes: where a sample's activations do not depend
+ * on the rest of its batch (no BatchNorm, masks keyed by sample or none), the reference run's
+ * forward over the group at these very parameters already holds every micro-batch's
+ * activations, bit for bit; each micro-batch then needs only its loss gradient and backward. */
+static int forward_is_per_sample(const al_experiment *e) {
+    int stream_masks = 0;
+    for (int l = 0; l < e->model.L - 1; l++) stream_masks |= e->model.dropout[l] > 0.0f && e->cfg.dropout_rng == AL_RNG_STREAM;
+    /* rounding each micro-batch to gradDtype and loss scaling go through the full pass */
+    return e->cfg.norm != AL_NORM_BATCH && !stream_masks && !e->micro_g && e->cfg.loss_scale.mode == AL_SCALE_NONE;
+}
+
+/* ...and where, besides, every sample's gradient flows back through its own row alone, with
+ * the products whose magnitudes al_model_backward_with bounds (no norm; relu, tanh or
+ * identity; dropout at most 0.9), the reference's backward over the group can take the loop's
+ * gradient too (al_scaled_segments): no backward of its own. */
+static int backward_is_per_sample(const al_experiment *e) {
+    const al_model *m = &e->model;
+    for (int l = 0; l < m->L - 1; l++) if (m->dropout[l] > 0.9f) return 0;
+    int act = m->act == AL_ACT_RELU || m->act == AL_ACT_TANH || m->act == AL_ACT_IDENTITY;
+    return act && m->norm == AL_NORM_NONE && forward_is_per_sample(e);
+}
+
+/* c[j]: each micro-batch's loss scale over the reference's. Returns 1 if every one is a power
+ * of two in [2^-6, 2^6] and the loop's loss gradient (sp_dy) is c[j] times the reference's
+ * (dy), bit for bit, on every row of its micro-batch. */
+static int scaled_like_reference(const al_experiment *e, const float *scales, float ref_scale, float *c, int n_seg) {
+    const int *rows = e->seg_rows;
+    for (int j = 0, o = 0; j < n_seg; o += rows[j++]) {
+        c[j] = 1.0f;
+        if (!rows[j]) continue;
+        float q = scales[j] / ref_scale;
+        int ex;
+        if (!(frexpf(q, &ex) == 0.5f && ex >= -5 && ex <= 7 && q * ref_scale == scales[j])) return 0;
+        c[j] = q;
+        const float *d = e->dy + (long)o * e->OUT, *sd = e->sp_dy + (long)o * e->OUT;
+        for (long i = 0, n = (long)rows[j] * e->OUT; i < n; i++) {
+            float t = q * d[i];
+            if (memcmp(&t, &sd[i], sizeof t) != 0) return 0;
+        }
+    }
+    return 1;
+}
+
+/* The reference's forward and backward over the group (as forward_backward). With
+ * same_point, where backward_is_per_sample, its backward also takes the same-point loop's
+ * gradient into sp_grads (sp_done says if it did: a magnitude out of range leaves it to the
+ * loop's own backwards). */
+static double reference_pass(al_experiment *e, const al_pass *p, int size, float scale, long s, double count, int same_point) {
+#ifdef AL_SAME_POINT_FULL_PASS /* the full pass is the oracle of the shortcuts */
+    same_point = 0;
+#endif
+    if (!same_point || !backward_is_per_sample(e)) return forward_backward(e, p, 0, 1, &size, &scale, s);
+    al_mask_source ms = {e->cfg.dropout_rng, p->dropout, e->cfg.seed, s, e->gids, 1, &size};
+    const float *out = al_model_forward(&e->acts, p->running, &ms, e->gx, p->params, &e->model, size);
+    double S = loss_backward(e, e->dy, out, 0, 1, &size, &scale);
+    /* the loop's loss gradient over the same outputs: each micro-batch (per replica) its scale */
+    int J = e->n_micro, W = e->W, n_seg = J * W;
+    float *scales = e->sp_seg, *c = e->sp_seg + n_seg;
+    double rep_count[AL_MAX_WORKERS];
+    first_micro first = {0, 0.0};
+    replica_counts(e, rep_count);
+    for (int j = 0, off = 0; j < J; j++) {
+        segment_scales(e, j, off, rep_count, count, 1.0, 0, &first, scales + j * W);
+        for (int r = 0; r < W; r++) off += e->seg_rows[j * W + r];
+    }
+    loss_backward(e, e->sp_dy, out, 0, n_seg, e->seg_rows, scales);
+    al_zero(e->sp_grads, e->model.P);
+    al_scaled_segments sp = {n_seg, e->seg_rows, c, e->sp_dy, e->sp_grads, e->sp_tmp, 1};
+    int alike = scaled_like_reference(e, scales, scale, c, n_seg);
+    al_model_backward_with(p->grads, &e->acts, e->dy, e->gx, p->params, &e->model, size, alike ? &sp : 0);
+    e->sp_done = alike && sp.ok;
+    return S;
+}
+
+/* The reference run's gradient: one backward over the whole group, clipped (with same_point,
+ * the same-point loop's gradient too where reference_pass can take it). Its parameters
  * change only in update_reference, after the same-point pass has used them. */
-static void reference_gradient(al_experiment *e, al_step_record *rec, long s, int size, double count) {
+static void reference_gradient(al_experiment *e, al_step_record *rec, long s, int size, double count, int same_point) {
     const al_config *c = &e->cfg;
     al_pass p = pass_of(&e->ref);
     begin_pass(e, &p, 1);
     float scale = c->reduction == AL_REDUCTION_MEAN ? (float)(1.0 / count) : 1.0f;
     phase_begin(e, AL_PHASE_REFERENCE);
-    rec->loss_ref = forward_backward(e, &p, 0, 1, &size, &scale, s) / count;
+    rec->loss_ref = reference_pass(e, &p, size, scale, s, count, same_point) / count;
     passed(e, 1);
     /* without clipping, the norm comes from the comparison's sums (al_experiment_step) */
     if (c->clip_grad_norm > 0) rec->grad_norm_ref = al_clip_grad_norm(p.grads, e->model.P, c->clip_grad_norm);
@@ -465,17 +543,6 @@ static void rows_of(al_acts *v, const al_acts *ref, const al_model *m, int off) 
     }
 }
 
-/* The same-point loop without its forward passes: where a sample's activations do not depend
- * on the rest of its batch (no BatchNorm, masks keyed by sample or none), the reference run's
- * forward over the group at these very parameters already holds every micro-batch's
- * activations, bit for bit; each micro-batch then needs only its loss gradient and backward. */
-static int forward_is_per_sample(const al_experiment *e) {
-    int stream_masks = 0;
-    for (int l = 0; l < e->model.L - 1; l++) stream_masks |= e->model.dropout[l] > 0.0f && e->cfg.dropout_rng == AL_RNG_STREAM;
-    /* rounding each micro-batch to gradDtype and loss scaling go through the full pass */
-    return e->cfg.norm != AL_NORM_BATCH && !stream_masks && !e->micro_g && e->cfg.loss_scale.mode == AL_SCALE_NONE;
-}
-
 static void accumulate_from_reference(al_experiment *e, double count) {
     const float *params = e->ref.params;
     int J = e->n_micro, W = e->W;
@@ -494,7 +561,7 @@ static void accumulate_from_reference(al_experiment *e, double count) {
         for (int r = 0, o = off; r < W; o += rows[r++]) {
             if (!rows[r]) continue;
             rows_of(&v, &saved, &e->model, o);
-            loss_backward(e, v.z[e->model.L - 1], o, 1, &rows[r], &scales[r]);
+            loss_backward(e, e->dy, v.z[e->model.L - 1], o, 1, &rows[r], &scales[r]);
             al_model_backward(e->sp_grads, &v, e->dy, e->gx + (long)o * e->IN, params, &e->model, rows[r]);
         }
         for (int r = 0; r < W; r++) off += rows[r];
@@ -507,16 +574,18 @@ static void accumulate_from_reference(al_experiment *e, double count) {
 /* The accumulated loop at the reference run's parameters, before either run updates: the
  * same micro-batches, correction and clipping, the masks the accumulated run draws at this
  * step (a copy of its generator), BatchNorm statistics into scratch. Fills e->sp_grads and
- * returns the norm of the loop's gradient before any clipping. Changes neither run. */
+ * returns the norm of the loop's gradient before any clipping, where clipping took it (else
+ * NaN: the comparison's sums give it, in the order of the reference's norm). Changes neither run. */
 static double same_point_gradient(al_experiment *e, long s, int size, double count) {
     const al_config *c = &e->cfg;
     int per_micro = c->clip_grad_norm > 0 && c->clip_placement == AL_CLIP_PER_MICRO_BATCH;
+    if (e->sp_done) /* the reference's backward took it */
+        return c->clip_grad_norm > 0 ? al_clip_grad_norm(e->sp_grads, e->model.P, c->clip_grad_norm) : NAN;
     phase_begin(e, AL_PHASE_SAME_POINT);
 #ifndef AL_SAME_POINT_FULL_PASS
     if (!per_micro && forward_is_per_sample(e)) {
         accumulate_from_reference(e, count);
-        if (c->clip_grad_norm > 0) return al_clip_grad_norm(e->sp_grads, e->model.P, c->clip_grad_norm);
-        return al_grad_norm(e->sp_grads, e->model.P);
+        return c->clip_grad_norm > 0 ? al_clip_grad_norm(e->sp_grads, e->model.P, c->clip_grad_norm) : NAN;
     }
 #endif
     al_rng masks[AL_MAX_WORKERS];
@@ -536,8 +605,7 @@ static double same_point_gradient(al_experiment *e, long s, int size, double cou
         unscale_group(e, &u);
         return al_grad_norm(e->sp_unclipped, e->model.P);
     }
-    if (c->clip_grad_norm > 0) return al_clip_grad_norm(e->sp_grads, e->model.P, c->clip_grad_norm);
-    return al_grad_norm(e->sp_grads, e->model.P);
+    return c->clip_grad_norm > 0 ? al_clip_grad_norm(e->sp_grads, e->model.P, c->clip_grad_norm) : NAN;
 }
 
 /* This step's gradient category at the same point. Where clipping cut both gradients, their
@@ -571,7 +639,8 @@ int al_experiment_step(al_experiment *e, al_step_record *rec, al_error *err) {
      * gradient is the accumulated run's own: no extra pass. */
     int per_micro = c->clip_grad_norm > 0 && c->clip_placement == AL_CLIP_PER_MICRO_BATCH;
     int same_params = !per_micro && memcmp(e->ref.params, e->acc.params, sizeof(float) * (size_t)P) == 0;
-    reference_gradient(e, rec, s, size, count);
+    e->sp_done = 0;
+    reference_gradient(e, rec, s, size, count, !same_params && !per_micro);
     double sp_norm = same_params ? 0.0 : same_point_gradient(e, s, size, count);
     update_reference(e, rec, s);
     step_accumulated(e, rec, s, size, count);
@@ -588,8 +657,9 @@ int al_experiment_step(al_experiment *e, al_step_record *rec, al_error *err) {
         rec->same_point = rec->grad;
         rec->unclipped_norm_acc = rec->grad_norm_acc;
     } else {
-        finite_grads &= al_compare_norms(&rec->same_point, 0, 0, e->sp_grads, e->ref.grads, P, c->rtol, c->atol);
-        rec->unclipped_norm_acc = sp_norm;
+        double norm_sp;
+        finite_grads &= al_compare_norms(&rec->same_point, &norm_sp, 0, e->sp_grads, e->ref.grads, P, c->rtol, c->atol);
+        rec->unclipped_norm_acc = c->clip_grad_norm > 0 ? sp_norm : norm_sp;
     }
     rec->unclipped_norm_ratio = rec->unclipped_norm_ref != 0.0 ? rec->unclipped_norm_acc / rec->unclipped_norm_ref
                               : rec->unclipped_norm_acc == 0.0 ? 1.0 : INFINITY;

@@ -1,6 +1,9 @@
 /* core/model.c — the MLP's layout, initialisation, forward and backward (see model.h). */
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 #include "model.h"
+#include "simd.h"
 #include "kernels.h"
 #include "layers.h"
 
@@ -151,8 +154,56 @@ const float *al_model_forward(al_acts *A, float *running, const al_mask_source *
     return A->z[m->L - 1];
 }
 
+/* ---- the same point's rows in the reference's backward --------------------------------
+ * With every nonzero magnitude of a layer's gradient, its weights and its pre-activation
+ * gradient in [2^-60, 2^51) and c in [2^-6, 2^6], every product of the chain (dout·w, the
+ * dropout scale <= 10, tanh' in {0} ∪ [2^-24, 1]) and c times it lies in the normal range,
+ * and sums of at most 4096 of them (multiples of 2^-149·c) neither overflow nor round where
+ * they are subnormal: multiplying by the power of two c commutes with every rounding. */
+#define SCALE_LO 0x21800000u  /* 2^-60 */
+#define SCALE_HI 0x59000000u  /* 2^51 */
+
+static int scales_exactly(const float *x, long n) {
+    uint32_t bad = 0;
+    for (long i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, x + i, sizeof u);
+        u &= 0x7fffffffu;
+        bad |= (uint32_t)(u != 0) & (uint32_t)(u - SCALE_LO >= SCALE_HI - SCALE_LO);
+    }
+    return bad == 0;
+}
+
+/* Segment by segment, its rows of dout (times c where scale) into dw, db of layer l, as its
+ * own backward would add them. */
+static void segments_backward(al_scaled_segments *sp, al_acts *A, const float *dout, int scale, const float *in,
+                              const al_model *m, int l) {
+    int IN = m->sizes[l], OUT = m->sizes[l + 1];
+    for (int j = 0, o = 0; j < sp->n_seg; o += sp->rows[j++]) {
+        int rows = sp->rows[j];
+        if (!rows) continue;
+        const float *d = dout + (long)o * OUT;
+        if (scale && sp->c[j] != 1.0f) {
+            long n = (long)rows * OUT, n4 = n - n % 4, i = 0;
+            v4 c4 = v4_splat(sp->c[j]);
+            for (; i < n4; i += 4) v4_store(sp->tmp + i, v4_mul(c4, v4_load(d + i)));
+            for (; i < n; i++) sp->tmp[i] = sp->c[j] * d[i];
+            d = sp->tmp;
+        }
+        al_linear_backward(0, sp->grads + m->w[l], sp->grads + m->b[l], A->scratch, d, in + (long)o * IN,
+                           0, 0, AL_PACK_SCRATCH, rows, IN, OUT);
+    }
+}
+
 void al_model_backward(float *grads, al_acts *A, const float *dy, const float *x,
                        const float *params, const al_model *m, int B) {
+    al_model_backward_with(grads, A, dy, x, params, m, B, 0);
+}
+
+void al_model_backward_with(float *grads, al_acts *A, const float *dy, const float *x,
+                            const float *params, const al_model *m, int B, al_scaled_segments *sp) {
+    int scaled = 0; /* some c != 1: the magnitudes bound the roundings */
+    for (int j = 0; sp && j < sp->n_seg; j++) scaled |= sp->c[j] != 1.0f;
     const float *dout = dy;
     float *bufs[2] = {A->g0, A->g1};
     int which = 0;
@@ -160,10 +211,18 @@ void al_model_backward(float *grads, al_acts *A, const float *dy, const float *x
         int IN = m->sizes[l];
         const float *in = l == 0 ? x : A->d[l - 1];
         float *din = l == 0 ? 0 : bufs[which];
+        if (sp && sp->ok) {
+            /* the top layer from the loop's own loss gradient; below it, c·dout (checked above) */
+            if (l == m->L - 1) segments_backward(sp, A, sp->sdy, 0, in, m, l);
+            else segments_backward(sp, A, dout, 1, in, m, l);
+            if (scaled && din)
+                sp->ok = scales_exactly(dout, (long)B * m->sizes[l + 1]) && scales_exactly(params + m->w[l], (long)IN * m->sizes[l + 1]);
+        }
         al_linear_backward(din, grads + m->w[l], grads + m->b[l], A->scratch, dout, in,
                            params + m->w[l], A->wp[l], pack_mode(A, A->wp_packed[l]), B, IN, m->sizes[l + 1]);
         if (din) A->wp_packed[l] = 1;
         if (l == 0) break;
+        if (sp && sp->ok && scaled) sp->ok = scales_exactly(din, (long)B * IN);
         /* din is ∂/∂(output of hidden layer l-1): undo dropout, activation, norm in place */
         int h = l - 1, H = IN;
         long n = (long)B * H;

@@ -81,4 +81,27 @@ const float *al_model_forward(al_acts *acts, float *running, const al_mask_sourc
 void al_model_backward(float *grads, al_acts *acts, const float *dy, const float *x,
                        const float *params, const al_model *m, int B);
 
+/* A second gradient taken in the same backward: the accumulated loop's at these parameters
+ * (the same point), whose micro-batches are n_seg consecutive segments of the B rows and whose
+ * loss gradient sdy (B, OUT) is dy times c[j], a power of two, on segment j. Every sample's
+ * gradient flows back through its own row alone (no BatchNorm; relu, tanh or identity; masks
+ * per sample), so each layer's gradient of the loop is c[j] times the backward's own, bit for
+ * bit, wherever no product of that chain rounds below the normal range or overflows: the
+ * backward checks the magnitudes that bound them (al_model_backward_with). Then each segment's
+ * weight and bias gradients are added into grads from c[j]·dout as that micro-batch's own
+ * backward adds them, and the loop needs no backward of its own. */
+typedef struct {
+    int n_seg;
+    const int *rows;     /* (n_seg) rows of each segment, in order */
+    const float *c;      /* (n_seg) */
+    const float *sdy;    /* (B, OUT) */
+    float *grads;        /* (P) where the loop's gradient is added */
+    float *tmp;          /* (max rows of a segment, max_width) */
+    int ok;              /* in 1; out 0 if a magnitude was out of range (grads then partial) */
+} al_scaled_segments;
+
+/* al_model_backward, and with sp (may be NULL) the loop's gradient into sp->grads. */
+void al_model_backward_with(float *grads, al_acts *acts, const float *dy, const float *x,
+                            const float *params, const al_model *m, int B, al_scaled_segments *sp);
+
 #endif

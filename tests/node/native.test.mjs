@@ -51,7 +51,7 @@ test('native and WebAssembly (SIMD and scalar) give identical bits for every kno
   }
 });
 
-test('the same-point shortcut (the reference forward reused) gives the bits of the full pass', () => {
+test('the same-point shortcuts (the reference forward reused; the reference backward taking the loop too) give the bits of the full pass', () => {
   const FULL = fileURLToPath(new URL('../../build/native/accumlab_native_fullpass', import.meta.url));
   assert.ok(existsSync(FULL), `${FULL} is missing: make test builds it`);
   const configs = [...KNOB_CONFIGS];
@@ -60,7 +60,18 @@ test('the same-point shortcut (the reference forward reused) gives the bits of t
     configs.push({ data: { name: data, n: data === 'digits' ? 200 : 101 }, batchSize: m, accumSteps: k, model: { norm, dropout: m === 3 ? 0.3 : 0 },
       dropoutRng: 'keyed', steps: 3, correction: ['none', 'scale_loss', 'global_count'][(m + k) % 3], reduction: k === 3 ? 'sum' : 'mean', optimizer: { lr: 0.01 } });
   }
-  for (const config of configs) {
+  // the same point taken inside the reference's backward (c = the loop's loss scale over the
+  // reference's, a power of two): tanh and identity, c = 4 and 1/2 (2 workers, a sum), keyed
+  // dropout, a momentum optimizer; c = 1/3 (3 workers) and a weight of 1e-20 (outside the
+  // magnitudes that bound the roundings) take the loop's own backwards
+  configs.push(
+    { model: { activation: 'tanh', dropout: 0.2 }, dropoutRng: 'keyed', accumSteps: 4, optimizer: { name: 'sgd', momentum: 0.9 } },
+    { model: { activation: 'identity', sizes: [2, 8, 8, 2] }, accumSteps: 8, batchSize: 2 },
+    { workers: 2, reduction: 'sum', accumSteps: 2, model: { activation: 'tanh' }, optimizer: { lr: 0.005 } },
+    { workers: 3, batchSize: 2, correction: 'scale_loss', data: { name: 'digits', n: 200 }, model: { sizes: [64, 16, 10] } },
+    { model: { sizes: [2, 4, 2], activation: 'relu' }, accumSteps: 4, init: [0, 0, 0.2, 0.1, -0.4, 0.6, 0.3, -0.2, -1, 0, -0.1, 0.2, 1e-20, 0.3, -0.5, 0.4, 0.2, -0.3, 0.1, 0.2, 0, 0] },
+  );
+  for (const config of configs.map((c) => ({ steps: 5, data: { name: 'moons', n: 96 }, ...c }))) {
     const input = JSON.stringify(config);
     const fast = spawnSync(NATIVE, { input, encoding: 'utf8' }), full = spawnSync(FULL, { input, encoding: 'utf8' });
     assert.equal(fast.status, 0, fast.stderr);

@@ -218,6 +218,19 @@ static void block_differences(diff_state *s, const float *a, const float *b, lon
  * before, so that the norms are the plain lane sums), 2 |b|² of this phase alone, 3 Σe², 4 Σe·b. */
 typedef struct { double s[5][4]; } rest_sums;
 
+/* One group of four into the five sums (the locals of block_rest_sums and block_rest_fused):
+ * e = a - g·b, then |a|², |b|² (twice: all, and this phase's), Σe², Σe·b. */
+#define REST_TERMS()                                                                              \
+    do {                                                                                          \
+        d2 e0 = d2_sub(x0, d2_mul(vg, y0)), e1 = d2_sub(x1, d2_mul(vg, y1));                    \
+        d2 q0 = d2_mul(y0, y0), q1 = d2_mul(y1, y1);                                             \
+        na0 = d2_add(na0, d2_mul(x0, x0)); na1 = d2_add(na1, d2_mul(x1, x1));                  \
+        nb0 = d2_add(nb0, q0); nb1 = d2_add(nb1, q1);                                            \
+        nr0 = d2_add(nr0, q0); nr1 = d2_add(nr1, q1);                                            \
+        ee0 = d2_add(ee0, d2_mul(e0, e0)); ee1 = d2_add(ee1, d2_mul(e1, e1));                  \
+        eb0 = d2_add(eb0, d2_mul(e0, y0)); eb1 = d2_add(eb1, d2_mul(e1, y1));                  \
+    } while (0)
+
 /* The five sums over n floats (a multiple of 4); e = a - g·b in double (g·b rounded once).
  * Returns nonzero if some element's bits differ (the block then needs block_differences). */
 static uint32_t block_rest_sums(rest_sums *R, const float *a, const float *b, long n, double g) {
@@ -230,13 +243,7 @@ static uint32_t block_rest_sums(rest_sums *R, const float *a, const float *b, lo
         for (int q = 0; q < 4; q++) differ |= bits(a[i + q]) ^ bits(b[i + q]);
         LOAD_GROUP(x0, x1, a + i);
         LOAD_GROUP(y0, y1, b + i);
-        d2 e0 = d2_sub(x0, d2_mul(vg, y0)), e1 = d2_sub(x1, d2_mul(vg, y1));
-        d2 q0 = d2_mul(y0, y0), q1 = d2_mul(y1, y1);
-        na0 = d2_add(na0, d2_mul(x0, x0)); na1 = d2_add(na1, d2_mul(x1, x1));
-        nb0 = d2_add(nb0, q0); nb1 = d2_add(nb1, q1);
-        nr0 = d2_add(nr0, q0); nr1 = d2_add(nr1, q1);
-        ee0 = d2_add(ee0, d2_mul(e0, e0)); ee1 = d2_add(ee1, d2_mul(e1, e1));
-        eb0 = d2_add(eb0, d2_mul(e0, y0)); eb1 = d2_add(eb1, d2_mul(e1, y1));
+        REST_TERMS();
     }
     d2_store(R->s[0], na0); d2_store(R->s[0] + 2, na1); d2_store(R->s[1], nb0); d2_store(R->s[1] + 2, nb1);
     d2_store(R->s[2], nr0); d2_store(R->s[2] + 2, nr1); d2_store(R->s[3], ee0); d2_store(R->s[3] + 2, ee1);
@@ -266,13 +273,7 @@ static inline __attribute__((always_inline)) void block_rest_fused(rest_sums *R,
         ulp = wasm_u32x4_max(ulp, wasm_i32x4_sub(wasm_i32x4_max(la, lb), wasm_i32x4_min(la, lb)));
         v128_t x0 = wasm_f64x2_promote_low_f32x4(va), x1 = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(va, va, 2, 3, 2, 3));
         v128_t y0 = wasm_f64x2_promote_low_f32x4(vb), y1 = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(vb, vb, 2, 3, 2, 3));
-        d2 e0 = d2_sub(x0, d2_mul(vg, y0)), e1 = d2_sub(x1, d2_mul(vg, y1));
-        d2 q0 = d2_mul(y0, y0), q1 = d2_mul(y1, y1);
-        na0 = d2_add(na0, d2_mul(x0, x0)); na1 = d2_add(na1, d2_mul(x1, x1));
-        nb0 = d2_add(nb0, q0); nb1 = d2_add(nb1, q1);
-        nr0 = d2_add(nr0, q0); nr1 = d2_add(nr1, q1);
-        ee0 = d2_add(ee0, d2_mul(e0, e0)); ee1 = d2_add(ee1, d2_mul(e1, e1));
-        eb0 = d2_add(eb0, d2_mul(e0, y0)); eb1 = d2_add(eb1, d2_mul(e1, y1));
+        REST_TERMS();
         for (int half = 0; half < 2; half++) {
             v128_t ad = wasm_f64x2_abs(wasm_f64x2_sub(half ? x1 : x0, half ? y1 : y0)), ay = wasm_f64x2_abs(half ? y1 : y0);
             if (check_close)
@@ -292,6 +293,69 @@ static inline __attribute__((always_inline)) void block_rest_fused(rest_sums *R,
     uint32_t u[4];
     wasm_v128_store(u, ulp);
     for (int q = 0; q < 4; q++) s->max_ulp = (int64_t)u[q] > s->max_ulp ? (int64_t)u[q] : s->max_ulp;
+}
+
+/* block_rest_fused for a1 and a2 against one b, from the first block on (so |b|² of the pass
+ * is all of |b|²): each pair's sums and maxima as block_rest_fused takes them, b loaded,
+ * converted and squared once. */
+static inline __attribute__((always_inline)) void block_rest_fused2(rest_sums *R1, diff_state *s1, rest_sums *R2, diff_state *s2,
+                                                                    const float *a1, const float *a2, const float *b, long n,
+                                                                    double g1, double g2, double rtol, double atol, int check_close) {
+    d2 nb0 = d2_loadu(R1->s[1]), nb1 = d2_loadu(R1->s[1] + 2);
+    d2 na0 = d2_loadu(R1->s[0]), na1 = d2_loadu(R1->s[0] + 2), ee0 = d2_loadu(R1->s[3]), ee1 = d2_loadu(R1->s[3] + 2);
+    d2 eb0 = d2_loadu(R1->s[4]), eb1 = d2_loadu(R1->s[4] + 2);
+    d2 ma0 = d2_loadu(R2->s[0]), ma1 = d2_loadu(R2->s[0] + 2), ff0 = d2_loadu(R2->s[3]), ff1 = d2_loadu(R2->s[3] + 2);
+    d2 fb0 = d2_loadu(R2->s[4]), fb1 = d2_loadu(R2->s[4] + 2);
+    const d2 vg = d2_splat(g1), vh = d2_splat(g2);
+    const v128_t mag_mask = wasm_i32x4_splat(0x7fffffff);
+    const v128_t vrtol = wasm_f64x2_splat(rtol), vatol = wasm_f64x2_splat(atol);
+    v128_t close1 = wasm_i32x4_splat(-1), ulp1 = wasm_i32x4_splat(0), close2 = close1, ulp2 = ulp1;
+    v128_t max_abs1 = wasm_f64x2_splat(s1->max_abs), max_rel1 = wasm_f64x2_splat(s1->max_rel);
+    v128_t max_abs2 = wasm_f64x2_splat(s2->max_abs), max_rel2 = wasm_f64x2_splat(s2->max_rel);
+    for (long i = 0; i < n; i += 4) {
+        v128_t vb = wasm_v128_load(b + i), sb = wasm_i32x4_shr(vb, 31);
+        v128_t lb = wasm_i32x4_sub(wasm_v128_xor(wasm_v128_and(vb, mag_mask), sb), sb);
+        v128_t y0 = wasm_f64x2_promote_low_f32x4(vb), y1 = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(vb, vb, 2, 3, 2, 3));
+        v128_t ay0 = wasm_f64x2_abs(y0), ay1 = wasm_f64x2_abs(y1), tol0 = vatol, tol1 = vatol;
+        if (check_close) tol0 = wasm_f64x2_add(vatol, wasm_f64x2_mul(vrtol, ay0)), tol1 = wasm_f64x2_add(vatol, wasm_f64x2_mul(vrtol, ay1));
+        nb0 = d2_add(nb0, d2_mul(y0, y0)); nb1 = d2_add(nb1, d2_mul(y1, y1));
+#define ONE_PAIR(a, na0, na1, ee0, ee1, eb0, eb1, vg, close, ulp, max_abs, max_rel)                                   \
+        do {                                                                                                     \
+            v128_t va = wasm_v128_load(a + i), sa = wasm_i32x4_shr(va, 31);                                      \
+            v128_t la = wasm_i32x4_sub(wasm_v128_xor(wasm_v128_and(va, mag_mask), sa), sa);                      \
+            ulp = wasm_u32x4_max(ulp, wasm_i32x4_sub(wasm_i32x4_max(la, lb), wasm_i32x4_min(la, lb)));           \
+            v128_t x0 = wasm_f64x2_promote_low_f32x4(va), x1 = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(va, va, 2, 3, 2, 3)); \
+            d2 e0 = d2_sub(x0, d2_mul(vg, y0)), e1 = d2_sub(x1, d2_mul(vg, y1));                                \
+            na0 = d2_add(na0, d2_mul(x0, x0)); na1 = d2_add(na1, d2_mul(x1, x1));                              \
+            ee0 = d2_add(ee0, d2_mul(e0, e0)); ee1 = d2_add(ee1, d2_mul(e1, e1));                              \
+            eb0 = d2_add(eb0, d2_mul(e0, y0)); eb1 = d2_add(eb1, d2_mul(e1, y1));                              \
+            v128_t ad0 = wasm_f64x2_abs(wasm_f64x2_sub(x0, y0)), ad1 = wasm_f64x2_abs(wasm_f64x2_sub(x1, y1));   \
+            if (check_close)                                                                                     \
+                close = wasm_v128_and(close, wasm_v128_and(wasm_f64x2_le(ad0, tol0), wasm_f64x2_le(ad1, tol1))); \
+            max_abs = wasm_f64x2_pmax(wasm_f64x2_pmax(max_abs, ad0), ad1);                                       \
+            max_rel = wasm_f64x2_pmax(wasm_f64x2_pmax(max_rel, wasm_f64x2_div(ad0, ay0)), wasm_f64x2_div(ad1, ay1)); \
+        } while (0)
+        ONE_PAIR(a1, na0, na1, ee0, ee1, eb0, eb1, vg, close1, ulp1, max_abs1, max_rel1);
+        ONE_PAIR(a2, ma0, ma1, ff0, ff1, fb0, fb1, vh, close2, ulp2, max_abs2, max_rel2);
+#undef ONE_PAIR
+    }
+    d2_store(R1->s[1], nb0); d2_store(R1->s[1] + 2, nb1);
+    d2_store(R1->s[0], na0); d2_store(R1->s[0] + 2, na1); d2_store(R1->s[3], ee0); d2_store(R1->s[3] + 2, ee1);
+    d2_store(R1->s[4], eb0); d2_store(R1->s[4] + 2, eb1);
+    d2_store(R2->s[0], ma0); d2_store(R2->s[0] + 2, ma1); d2_store(R2->s[3], ff0); d2_store(R2->s[3] + 2, ff1);
+    d2_store(R2->s[4], fb0); d2_store(R2->s[4] + 2, fb1);
+    diff_state *st[2] = {s1, s2};
+    v128_t cl[2] = {close1, close2}, ma[2] = {max_abs1, max_abs2}, mr[2] = {max_rel1, max_rel2}, up[2] = {ulp1, ulp2};
+    for (int p = 0; p < 2; p++) {
+        st[p]->allclose &= wasm_i64x2_all_true(cl[p]);
+        double m0 = wasm_f64x2_extract_lane(ma[p], 0), m1 = wasm_f64x2_extract_lane(ma[p], 1);
+        st[p]->max_abs = m0 > m1 ? m0 : m1;
+        m0 = wasm_f64x2_extract_lane(mr[p], 0), m1 = wasm_f64x2_extract_lane(mr[p], 1);
+        st[p]->max_rel = m0 > m1 ? m0 : m1;
+        uint32_t u[4];
+        wasm_v128_store(u, up[p]);
+        for (int q = 0; q < 4; q++) st[p]->max_ulp = (int64_t)u[q] > st[p]->max_ulp ? (int64_t)u[q] : st[p]->max_ulp;
+    }
 }
 #endif
 
@@ -380,16 +444,53 @@ static int compare_passes(al_metrics *out, double *norm_a, double *norm_b, const
     return finite;
 }
 
+/* The guess g of the scale: the first differing block's own a·b / |b|² (its share of the
+ * lane sums: after that block, before it), 1 where that block's b is 0. */
+static double guess(const lane_sums *after, const lane_sums *before) {
+    double dot = lanes_total(after->s[0]) - lanes_total(before->s[0]), nb = lanes_total(after->s[2]) - lanes_total(before->s[2]);
+    return nb > 0.0 && isfinite(dot / nb) ? dot / nb : 1.0;
+}
+
+/* The end of the one pass over a and b from the first differing block on (R, s, the guess
+ * g; p_dot, p_nb: the bitwise-equal blocks before it): the tail, then the metrics, or the
+ * plain passes where the algebra would cancel or a value is not finite. */
+static int one_pass_end(al_metrics *out, double *norm_a, double *norm_b, rest_sums *R, diff_state *s, double g,
+                        double p_dot, double p_nb, const float *a, const float *b, long n, double rtol, double atol) {
+    long n4 = n & ~3L;
+    if (n4 < n) {
+        float ta[4] = {0.0f, 0.0f, 0.0f, 0.0f}, tb[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+        memcpy(ta, a + n4, sizeof(float) * (size_t)(n - n4));
+        memcpy(tb, b + n4, sizeof(float) * (size_t)(n - n4));
+        if (block_rest_sums(R, ta, tb, 4, g)) differences_scalar(s, a + n4, b + n4, n - n4, rtol, atol);
+    }
+    double na = lanes_total(R->s[0]), nb = lanes_total(R->s[1]);
+    if (!(isfinite(na) && isfinite(nb))) return compare_passes(out, norm_a, norm_b, a, b, n, rtol, atol);
+    double nr = lanes_total(R->s[2]), ee = lanes_total(R->s[3]), eb = lanes_total(R->s[4]);
+    /* a = e + g·b gives a·b = e·b + g|b|², |a-b|² = Σe² + 2(g-1)e·b + (g-1)²|b|² and, with
+     * h = c - g, |a - c·b|² = Σe² - 2h·e·b + h²|b|² (over these blocks; the equal ones add
+     * (1-c)²|b|²). Each result is kept only where its terms did not cancel much: their
+     * magnitudes add up to at most 64 times a·b and |a-b|² (6 bits lost, far below what the
+     * lab shows) and 8 times the residual (whose own rounding, from g·b as from c·b in the
+     * plain pass, is larger). A poor guess (g far from c where the residual is small), or
+     * nearly orthogonal vectors, cancel more: then the plain passes run. */
+    double dot_r = eb + g * nr, dot = p_dot + dot_r, c = nb != 0.0 ? dot / nb : 0.0, h = c - g, g1 = g - 1.0;
+    double rr = ee - 2.0 * h * eb + h * h * nr, dd = ee + 2.0 * g1 * eb + g1 * g1 * nr;
+    int kept = fabs(eb) + fabs(g) * nr <= 64.0 * fabs(dot_r) && ee + 2.0 * fabs(g1 * eb) + g1 * g1 * nr <= 64.0 * dd &&
+               ee + 2.0 * fabs(h * eb) + h * h * nr <= 8.0 * rr;
+    if (!kept) return compare_passes(out, norm_a, norm_b, a, b, n, rtol, atol);
+    double rd = (1.0 - c) * (1.0 - c) * p_nb + rr;
+    finish(out, s, 0, 0, dot, na, nb, dd, c, rd, rtol);
+    if (norm_a) *norm_a = sqrt(na);
+    if (norm_b) *norm_b = sqrt(nb);
+    return 1;
+}
+
 int al_compare_norms(al_metrics *out, double *norm_a, double *norm_b, const float *a, const float *b,
                      long n, double rtol, double atol) {
     lane_sums S, before;
     memset(&S, 0, sizeof S);
     long n4 = n & ~3L, i0 = 0, len = 0;
     float ta[4] = {0.0f, 0.0f, 0.0f, 0.0f}, tb[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-    if (n4 < n) {
-        memcpy(ta, a + n4, sizeof(float) * (size_t)(n - n4));
-        memcpy(tb, b + n4, sizeof(float) * (size_t)(n - n4));
-    }
     /* the bitwise-equal blocks before the first that differs (i0; i0 = n4: the tail group) */
     int differs = 0;
     for (; i0 < n4; i0 += BLOCK) {
@@ -398,6 +499,8 @@ int al_compare_norms(al_metrics *out, double *norm_a, double *norm_b, const floa
         if (block_sums(&S, a + i0, b + i0, len)) { differs = 1; break; }
     }
     if (!differs && n4 < n) {
+        memcpy(ta, a + n4, sizeof(float) * (size_t)(n - n4));
+        memcpy(tb, b + n4, sizeof(float) * (size_t)(n - n4));
         before = S;
         differs = block_sums(&S, ta, tb, 4) != 0;
     }
@@ -410,9 +513,7 @@ int al_compare_norms(al_metrics *out, double *norm_a, double *norm_b, const floa
         if (norm_b) *norm_b = sqrt(nb);
         return 1;
     }
-    /* The guess g: the first differing block's own a·b / |b|² (its share of the lane sums). */
-    double g_dot = lanes_total(S.s[0]) - lanes_total(before.s[0]), g_nb = lanes_total(S.s[2]) - lanes_total(before.s[2]);
-    double g = g_nb > 0.0 && isfinite(g_dot / g_nb) ? g_dot / g_nb : 1.0;
+    double g = guess(&S, &before);
     /* From that block on: |a|², |b|² continuing the lanes, and the sums of e = a - g·b. */
     double p_dot = lanes_total(before.s[0]), p_nb = lanes_total(before.s[2]); /* the equal blocks: a = b */
     rest_sums R;
@@ -429,29 +530,40 @@ int al_compare_norms(al_metrics *out, double *norm_a, double *norm_b, const floa
         if (block_rest_sums(&R, a + i0, b + i0, len, g)) block_differences(&s, a + i0, b + i0, len, rtol, atol);
 #endif
     }
-    if (n4 < n && block_rest_sums(&R, ta, tb, 4, g)) differences_scalar(&s, a + n4, b + n4, n - n4, rtol, atol);
-    double na = lanes_total(R.s[0]), nb = lanes_total(R.s[1]);
-    if (!(isfinite(na) && isfinite(nb))) return compare_passes(out, norm_a, norm_b, a, b, n, rtol, atol);
-    double nr = lanes_total(R.s[2]), ee = lanes_total(R.s[3]), eb = lanes_total(R.s[4]);
-    /* a = e + g·b gives a·b = e·b + g|b|², |a-b|² = Σe² + 2(g-1)e·b + (g-1)²|b|² and, with
-     * h = c - g, |a - c·b|² = Σe² - 2h·e·b + h²|b|² (over these blocks; the equal ones add
-     * (1-c)²|b|²). Each result is kept only where its terms did not cancel much: their
-     * magnitudes add up to at most 64 times a·b and |a-b|² (6 bits lost, far below what the
-     * lab shows) and 8 times the residual (whose own rounding, from g·b as from c·b in the
-     * plain pass, is larger). A poor guess (g far from c where the residual is small), or
-     * nearly orthogonal vectors, cancel more: then the plain passes run. */
-    double dot_r = eb + g * nr, dot = p_dot + dot_r, c = nb != 0.0 ? dot / nb : 0.0, h = c - g, g1 = g - 1.0;
-    double rr = ee - 2.0 * h * eb + h * h * nr, dd = ee + 2.0 * g1 * eb + g1 * g1 * nr;
-    int kept = fabs(eb) + fabs(g) * nr <= 64.0 * fabs(dot_r) && ee + 2.0 * fabs(g1 * eb) + g1 * g1 * nr <= 64.0 * dd &&
-               ee + 2.0 * fabs(h * eb) + h * h * nr <= 8.0 * rr;
-    if (!kept) return compare_passes(out, norm_a, norm_b, a, b, n, rtol, atol);
-    double rd = (1.0 - c) * (1.0 - c) * p_nb + rr;
-    finish(out, &s, 0, 0, dot, na, nb, dd, c, rd, rtol);
-    if (norm_a) *norm_a = sqrt(na);
-    if (norm_b) *norm_b = sqrt(nb);
-    return 1;
+    return one_pass_end(out, norm_a, norm_b, &R, &s, g, p_dot, p_nb, a, b, n, rtol, atol);
 }
 
 void al_compare(al_metrics *out, const float *a, const float *b, long n, double rtol, double atol) {
     al_compare_norms(out, 0, 0, a, b, n, rtol, atol);
+}
+
+int al_compare_pair(al_metrics *out1, double *norm_a1, al_metrics *out2, double *norm_a2, double *norm_b,
+                    const float *a1, const float *a2, const float *b, long n, double rtol, double atol) {
+#if defined(__wasm_simd128__)
+    long n4 = n & ~3L, len = n4 < BLOCK ? n4 : BLOCK;
+    lane_sums S1, S2, zero;
+    memset(&S1, 0, sizeof S1); memset(&S2, 0, sizeof S2); memset(&zero, 0, sizeof zero);
+    if (len > 0 && block_sums(&S1, a1, b, len) && block_sums(&S2, a2, b, len)) {
+        /* both differ from the first block on: as al_compare_norms with nothing before it */
+        double g1 = guess(&S1, &zero), g2 = guess(&S2, &zero);
+        rest_sums R1, R2;
+        memset(&R1, 0, sizeof R1); memset(&R2, 0, sizeof R2);
+        diff_state s1 = {1, 0.0, 0.0, 0}, s2 = {1, 0.0, 0.0, 0};
+        for (long i0 = 0; i0 < n4; i0 += BLOCK) {
+            len = n4 - i0 < BLOCK ? n4 - i0 : BLOCK;
+            if (s1.allclose || s2.allclose) block_rest_fused2(&R1, &s1, &R2, &s2, a1 + i0, a2 + i0, b + i0, len, g1, g2, rtol, atol, 1);
+            else block_rest_fused2(&R1, &s1, &R2, &s2, a1 + i0, a2 + i0, b + i0, len, g1, g2, rtol, atol, 0);
+        }
+        /* |b|² of the pass is every pair's |b|², also the sum of this phase alone */
+        memcpy(R1.s[2], R1.s[1], sizeof R1.s[1]);
+        memcpy(R2.s[1], R1.s[1], sizeof R1.s[1]);
+        memcpy(R2.s[2], R1.s[1], sizeof R1.s[1]);
+        int f1 = one_pass_end(out1, norm_a1, norm_b, &R1, &s1, g1, 0.0, 0.0, a1, b, n, rtol, atol);
+        int f2 = one_pass_end(out2, norm_a2, 0, &R2, &s2, g2, 0.0, 0.0, a2, b, n, rtol, atol);
+        return f1 | f2 << 1;
+    }
+#endif
+    int f1 = al_compare_norms(out1, norm_a1, norm_b, a1, b, n, rtol, atol);
+    int f2 = al_compare_norms(out2, norm_a2, 0, a2, b, n, rtol, atol);
+    return f1 | f2 << 1;
 }

@@ -17,4 +17,12 @@
 int al_compare_norms(al_metrics *out, double *norm_a, double *norm_b, const float *a, const float *b,
                      long n, double rtol, double atol);
 
+/* al_compare_norms of (a1, b) into out1 and of (a2, b) into out2, the same bits as two calls,
+ * in one pass over the three vectors where both pairs differ from their first block on (b
+ * loaded, converted and squared once): the accumulated run's gradient and the same point's,
+ * against the reference's. norm_b: |b| (may be NULL, as the norms). Returns bit 0 set if
+ * a1 and b are finite, bit 1 if a2 and b are. */
+int al_compare_pair(al_metrics *out1, double *norm_a1, al_metrics *out2, double *norm_a2, double *norm_b,
+                    const float *a1, const float *a2, const float *b, long n, double rtol, double atol);
+
 #endif

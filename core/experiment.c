@@ -645,9 +645,18 @@ int al_experiment_step(al_experiment *e, al_step_record *rec, al_error *err) {
     update_reference(e, rec, s);
     step_accumulated(e, rec, s, size, count);
     e->step++;
-    /* one pass over each pair: the metrics, the gradient norms and the finiteness check */
-    double norm_acc, norm_ref;
-    int finite_grads = al_compare_norms(&rec->grad, &norm_acc, &norm_ref, e->acc.grads, e->ref.grads, P, c->rtol, c->atol);
+    /* one pass over each pair: the metrics, the gradient norms and the finiteness check; the
+     * two gradients against the reference's in one pass */
+    double norm_acc, norm_ref, norm_sp = 0.0;
+    int finite_grads, finite_sp = 1;
+    if (same_params) {
+        finite_grads = al_compare_norms(&rec->grad, &norm_acc, &norm_ref, e->acc.grads, e->ref.grads, P, c->rtol, c->atol);
+    } else {
+        int f = al_compare_pair(&rec->grad, &norm_acc, &rec->same_point, &norm_sp, &norm_ref, e->acc.grads, e->sp_grads,
+                                e->ref.grads, P, c->rtol, c->atol);
+        finite_grads = f & 1;
+        finite_sp = f >> 1;
+    }
     int finite_params = al_compare_norms(&rec->params, 0, 0, e->acc.params, e->ref.params, P, c->rtol, c->atol);
     /* a step the scaler skipped holds an inf/NaN gradient by design: not a divergence */
     int finite = finite_params && (finite_grads || (rec->skipped && isfinite(norm_ref)));
@@ -657,8 +666,7 @@ int al_experiment_step(al_experiment *e, al_step_record *rec, al_error *err) {
         rec->same_point = rec->grad;
         rec->unclipped_norm_acc = rec->grad_norm_acc;
     } else {
-        double norm_sp;
-        finite_grads &= al_compare_norms(&rec->same_point, &norm_sp, 0, e->sp_grads, e->ref.grads, P, c->rtol, c->atol);
+        finite_grads &= finite_sp;
         rec->unclipped_norm_acc = c->clip_grad_norm > 0 ? sp_norm : norm_sp;
     }
     rec->unclipped_norm_ratio = rec->unclipped_norm_ref != 0.0 ? rec->unclipped_norm_acc / rec->unclipped_norm_ref

@@ -281,6 +281,37 @@ TEST(rounding_level_differences_are_precise_relative_to_themselves) {
     CHECK(worst > 0.0, "the check can see rounding (%.3g)", worst);
 }
 
+/* al_compare_pair is two al_compare_norms calls, bit for bit (every field, the norms, the
+ * finiteness flags): where both pairs differ from the first block on (the SIMD build then
+ * takes them in one pass) and where one does not. */
+TEST(the_pair_is_two_comparisons_bit_for_bit) {
+    static float A2[MAXN];
+    int bad = 0, both_differ = 0;
+    for (int t = 0; t < 20000 && bad < 5; t++) {
+        long n = fill_case(t % 6);
+        for (long i = 0; i < n; i++) {
+            float y = B[i];
+            uint32_t u;
+            memcpy(&u, &y, 4);
+            u += (uint32_t)(next() % 5) - 2;
+            if (t % 7 == 0) memcpy(&A2[i], &y, 4);           /* equal to b */
+            else if (t % 3 == 0) { float v; memcpy(&v, &u, 4); A2[i] = 4.0f * v; }
+            else memcpy(&A2[i], &u, 4);
+        }
+        double rtol = t % 2 ? 1e-5 : 0.0, atol = t % 4 < 2 ? 1e-8 : 0.0;
+        al_metrics w1, w2, g1, g2;
+        double wa1 = -1, wa2 = -1, wb = -1, ga1 = -2, ga2 = -2, gb = -2;
+        int wf = al_compare_norms(&w1, &wa1, &wb, A, B, n, rtol, atol) | al_compare_norms(&w2, &wa2, 0, A2, B, n, rtol, atol) << 1;
+        int gf = al_compare_pair(&g1, &ga1, &g2, &ga2, &gb, A, A2, B, n, rtol, atol);
+        both_differ += w1.bitwise == 0.0 && w2.bitwise == 0.0 && memcmp(A, B, 4) != 0 && memcmp(A2, B, 4) != 0;
+        int same_all = gf == wf && same(ga1, wa1) && same(ga2, wa2) && same(gb, wb);
+        const double *x1 = &w1.allclose, *y1 = &g1.allclose, *x2 = &w2.allclose, *y2 = &g2.allclose;
+        for (int f = 0; f < 11; f++) same_all &= same(x1[f], y1[f]) && same(x2[f], y2[f]);
+        if (!same_all) { CHECK(0, "case %d n %ld: the pair differs from two calls", t, n); bad++; }
+    }
+    CHECK(both_differ > 5000, "both pairs differed from the first element in %d cases", both_differ);
+}
+
 TEST(hand_checked_values) {
     float a[] = {2.0f, -4.0f, 0.0f, 1.0f}, b[] = {1.0f, -2.0f, 0.0f, 1.0f};
     al_metrics m;
@@ -319,6 +350,7 @@ int main(void) {
     RUN(a_poor_guess_takes_the_plain_passes);
     RUN(the_sums_match_a_long_double_two_pass_reference);
     RUN(rounding_level_differences_are_precise_relative_to_themselves);
+    RUN(the_pair_is_two_comparisons_bit_for_bit);
     RUN(hand_checked_values);
     return check_summary("compare");
 }

@@ -13,7 +13,7 @@ import { AccumLabError } from './accumlab.mjs';
 import {
   experimentFacts, dataSection, keyedDropoutSection, modelSection, lossSection, lossLine, optimizerSection,
   streamDropoutSection, compareSection, stepLoop, resultSection, reportSection, schedulerSteps, dropoutFrom,
-  FRAMEWORK_LOOPS, wrap, torchScript,
+  FRAMEWORK_LOOPS, SCRIPT_ARGUMENTS, wrap, torchScript,
 } from './export-torch.mjs';
 
 const indent = (text, by) => text.split('\n').map((l) => (l ? by + l : l)).join('\n');
@@ -67,11 +67,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel as DDP${f.sync ? `
 from torch.distributed.nn.functional import all_reduce  # an all-reduce with a backward (SyncBatchNorm)` : ''}
 
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
-parser.add_argument("--gradients", action="store_true", help="with --json: add step 1's flat gradients of both runs")
-parser.add_argument("--float64", action="store_true",
-                    help="train both runs in float64 from the same float32 numbers: how much of a difference is float32 rounding")
+${SCRIPT_ARGUMENTS}
 parser.add_argument("--timeout", type=float, default=300,
                     help="seconds a rank waits for the others (rendezvous, all-reduce) before it fails (default 300)")
 args = parser.parse_args()  # in every rank too: spawn hands the ranks this process's sys.argv

@@ -147,11 +147,7 @@ import math
 import torch
 from torch import nn
 
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
-parser.add_argument("--gradients", action="store_true", help="with --json: add step 1's flat gradients of both runs")
-parser.add_argument("--float64", action="store_true",
-                    help="train both runs in float64 from the same float32 numbers: how much of a difference is float32 rounding")
+${SCRIPT_ARGUMENTS}
 args = parser.parse_args()
 
 SEED = ${c.seed}
@@ -162,6 +158,13 @@ ${W > 1 || f.general ? `W = ${W}${W > 1 ? '                # simulated data-para
 RTOL, ATOL = ${c.rtol}, ${c.atol}  # allclose's tolerances (also the norm-wise test)
 `;
 }
+
+/** The command line both scripts share (the DDP script adds --timeout). */
+export const SCRIPT_ARGUMENTS = `parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+parser.add_argument("--gradients", action="store_true", help="with --json: add step 1's flat gradients of both runs")
+parser.add_argument("--float64", action="store_true",
+                    help="train both runs in float64 from the same float32 numbers: how much of a difference is float32 rounding")`;
 
 export function dataSection(f) {
   const { c, d } = f;

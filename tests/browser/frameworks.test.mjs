@@ -2,19 +2,12 @@
 // what the accumulated loop does (the verdict follows), a framework's story names its source,
 // a Try button overrides one knob the framework set, and 2 GPUs with a summed loss draw the
 // 1/W line in the ratio chart.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { afterRunOf, readPanel, setControl, startLab, waitForVerdict } from './helpers.mjs';
+import { afterRunOf, readPanel, setControl, shareOnePage, waitForVerdict } from './helpers.mjs';
 
-let lab, page, context, problems;
-before(async () => {
-  lab = await startLab();
-  ({ page, context, problems } = await lab.newPage({ width: 1366, height: 768 }));
-});
-after(async () => {
-  await context?.close();
-  await lab?.close();
-});
+let lab, page, problems;
+shareOnePage({ width: 1366, height: 768 }, (s) => ({ lab, page, problems } = s));
 
 const andWaitForRun = (action) => afterRunOf(page, action);
 

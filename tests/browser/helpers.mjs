@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 import { buildSite } from '../../web/tools/build-site.mjs';
 import { serve } from '../../web/tools/serve.mjs';
@@ -163,4 +164,19 @@ export async function axeRun(page, selector = null, options = {}) {
 /** Serious and critical axe-core violations on the page (or under `selector`), as short lines. */
 export async function axeViolations(page, selector = null, options = {}) {
   return seriousAxe((await axeRun(page, selector, { resultTypes: ['violations'], ...options })).violations);
+}
+
+/** One lab and one page for a whole test file: started before its tests (set receives
+ * {lab, page, context, problems}), closed after them. */
+export function shareOnePage(size, set) {
+  let shared = {};
+  before(async () => {
+    const lab = await startLab();
+    shared = { lab, ...(await lab.newPage(size)) };
+    set(shared);
+  });
+  after(async () => {
+    await shared.context?.close();
+    await shared.lab?.close();
+  });
 }

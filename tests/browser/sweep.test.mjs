@@ -1,23 +1,16 @@
 // Browser test of "Sweep k": the page's settings once per k = 1 … 64 in the engine worker; the
 // table's numbers are the engine's (wasm/sweep.mjs in Node gives the same), bf16 drifts with k,
 // and a change of settings marks the table as not theirs any more.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { afterRunOf, axeViolations, setControl, startLab, waitForVerdict } from './helpers.mjs';
+import { afterRunOf, axeViolations, setControl, shareOnePage, waitForVerdict } from './helpers.mjs';
 import { lab as nodeLab } from '../node/helpers.mjs';
 import { sweep } from '../../wasm/sweep.mjs';
 import { presetById } from '../../wasm/presets.mjs';
 import { SWEEP_K, barWidth } from '../../web/sweep-panel.mjs';
 
-let lab, page, context, problems;
-before(async () => {
-  lab = await startLab();
-  ({ page, context, problems } = await lab.newPage({ width: 1366, height: 768 }));
-});
-after(async () => {
-  await context?.close();
-  await lab?.close();
-});
+let lab, page, problems;
+shareOnePage({ width: 1366, height: 768 }, (s) => ({ lab, page, problems } = s));
 
 const rowsShown = () => page.$$eval('#sweep-table tbody tr', (trs) => trs.map((tr) => ({
   k: Number(tr.dataset.k), rel: tr.dataset.rel === undefined ? null : Number(tr.dataset.rel), error: tr.dataset.error === 'true',

@@ -8,11 +8,11 @@
  *   scalar wasm in plain doubles) gives the same bits; they run in blocks with few live values;
  * - up to the first block whose bits differ, the blocks are bitwise equal (the common case for
  *   parameters): their a·b, |a|², |b|² and |a-b|² need nothing else;
- * - from the first differing block on, one pass takes |a|² and |b|² and, with the guess g of
- *   the scale c = a·b/|b|² that the first differing block gives, Σe² and Σe·b of e = a - g·b;
- *   a·b, |a-b|² and the residual |a - c·b|² follow exactly in algebra (compare.h), without
- *   the second pass the residual needs with c known first. Where the guess was poor (the
- *   algebra would cancel more than two bits of the residual) the exact passes run instead;
+ * - from the first differing block on, one pass takes |a|², |b|², |a-b|² and, with the guess
+ *   g of the scale c = a·b/|b|² that the first differing block gives, Σe² and Σe·b of
+ *   e = a - g·b; a·b and the residual |a - c·b|² follow exactly in algebra, without the
+ *   second pass the residual needs with c known first. Where the algebra would cancel (a poor
+ *   guess, nearly orthogonal vectors) the plain passes run instead;
  * - the maxima and flags, which do not depend on order, come from a branch-free look at each
  *   differing block, in the same pass in the SIMD build (no scalar division per element);
  * - finiteness needs no flag per element: |a|² and |b|² are finite exactly when every value
@@ -213,14 +213,17 @@ static void block_differences(diff_state *s, const float *a, const float *b, lon
     differences_scalar(s, a + done, b + done, n - done, rtol, atol);
 }
 
-/* ---- from the first differing block on: |a|², |b|² and the sums of e = a - g·b ----------
+/* ---- from the first differing block on: |a|², |b|², |a-b|² and the sums of e = a - g·b ---
  * The running sums of this phase: 0 |a|², 1 |b|² (both continuing the lanes of the blocks
- * before, so that the norms are the plain lane sums), 2 |b|² of this phase alone, 3 Σe², 4 Σe·b. */
-typedef struct { double s[5][4]; } rest_sums;
+ * before, so that the norms are the plain lane sums), 2 |b|² of this phase alone, 3 Σe²,
+ * 4 Σe·b, 5 |a-b|² (from +0: the equal blocks before added only zeros, so these are the plain
+ * lane sums too; a-b is exact in double, a - g·b is not, so |a-b|² is summed, not derived). */
+typedef struct { double s[6][4]; } rest_sums;
 
-/* One group of four into the five sums (the locals of block_rest_sums and block_rest_fused):
- * e = a - g·b, then |a|², |b|² (twice: all, and this phase's), Σe², Σe·b. */
-#define REST_TERMS()                                                                              \
+/* One group of four into the six sums (the locals of block_rest_sums and block_rest_fused):
+ * d = a - b, e = a - g·b, then |a|², |b|² (twice: all, and this phase's), Σe², Σe·b, Σd². */
+#define REST_TERMS(d0, d1)                                                                        \
+    d2 d0 = d2_sub(x0, y0), d1 = d2_sub(x1, y1);                                                 \
     do {                                                                                          \
         d2 e0 = d2_sub(x0, d2_mul(vg, y0)), e1 = d2_sub(x1, d2_mul(vg, y1));                    \
         d2 q0 = d2_mul(y0, y0), q1 = d2_mul(y1, y1);                                             \
@@ -229,25 +232,36 @@ typedef struct { double s[5][4]; } rest_sums;
         nr0 = d2_add(nr0, q0); nr1 = d2_add(nr1, q1);                                            \
         ee0 = d2_add(ee0, d2_mul(e0, e0)); ee1 = d2_add(ee1, d2_mul(e1, e1));                  \
         eb0 = d2_add(eb0, d2_mul(e0, y0)); eb1 = d2_add(eb1, d2_mul(e1, y1));                  \
+        dd0 = d2_add(dd0, d2_mul(d0, d0)); dd1 = d2_add(dd1, d2_mul(d1, d1));                  \
     } while (0)
 
-/* The five sums over n floats (a multiple of 4); e = a - g·b in double (g·b rounded once).
+#define REST_LOAD()                                                                               \
+    d2 na0 = d2_loadu(R->s[0]), na1 = d2_loadu(R->s[0] + 2), nb0 = d2_loadu(R->s[1]), nb1 = d2_loadu(R->s[1] + 2); \
+    d2 nr0 = d2_loadu(R->s[2]), nr1 = d2_loadu(R->s[2] + 2), ee0 = d2_loadu(R->s[3]), ee1 = d2_loadu(R->s[3] + 2); \
+    d2 eb0 = d2_loadu(R->s[4]), eb1 = d2_loadu(R->s[4] + 2), dd0 = d2_loadu(R->s[5]), dd1 = d2_loadu(R->s[5] + 2); \
+    d2 vg = d2_splat(g)
+
+#define REST_STORE()                                                                              \
+    do {                                                                                          \
+        d2_store(R->s[0], na0); d2_store(R->s[0] + 2, na1); d2_store(R->s[1], nb0); d2_store(R->s[1] + 2, nb1); \
+        d2_store(R->s[2], nr0); d2_store(R->s[2] + 2, nr1); d2_store(R->s[3], ee0); d2_store(R->s[3] + 2, ee1); \
+        d2_store(R->s[4], eb0); d2_store(R->s[4] + 2, eb1); d2_store(R->s[5], dd0); d2_store(R->s[5] + 2, dd1); \
+    } while (0)
+
+/* The six sums over n floats (a multiple of 4); e = a - g·b in double (g·b rounded once).
  * Returns nonzero if some element's bits differ (the block then needs block_differences). */
 static uint32_t block_rest_sums(rest_sums *R, const float *a, const float *b, long n, double g) {
-    d2 na0 = d2_loadu(R->s[0]), na1 = d2_loadu(R->s[0] + 2), nb0 = d2_loadu(R->s[1]), nb1 = d2_loadu(R->s[1] + 2);
-    d2 nr0 = d2_loadu(R->s[2]), nr1 = d2_loadu(R->s[2] + 2), ee0 = d2_loadu(R->s[3]), ee1 = d2_loadu(R->s[3] + 2);
-    d2 eb0 = d2_loadu(R->s[4]), eb1 = d2_loadu(R->s[4] + 2), vg = d2_splat(g);
+    REST_LOAD();
     uint32_t differ = 0;
     for (long i = 0; i < n; i += 4) {
         d2 x0, x1, y0, y1;
         for (int q = 0; q < 4; q++) differ |= bits(a[i + q]) ^ bits(b[i + q]);
         LOAD_GROUP(x0, x1, a + i);
         LOAD_GROUP(y0, y1, b + i);
-        REST_TERMS();
+        REST_TERMS(d0, d1);
+        (void)d0; (void)d1;
     }
-    d2_store(R->s[0], na0); d2_store(R->s[0] + 2, na1); d2_store(R->s[1], nb0); d2_store(R->s[1] + 2, nb1);
-    d2_store(R->s[2], nr0); d2_store(R->s[2] + 2, nr1); d2_store(R->s[3], ee0); d2_store(R->s[3] + 2, ee1);
-    d2_store(R->s[4], eb0); d2_store(R->s[4] + 2, eb1);
+    REST_STORE();
     return differ;
 }
 
@@ -258,9 +272,7 @@ static uint32_t block_rest_sums(rest_sums *R, const float *a, const float *b, lo
  * closeness test is left out. */
 static inline __attribute__((always_inline)) void block_rest_fused(rest_sums *R, diff_state *s, const float *a, const float *b,
                                                                    long n, double g, double rtol, double atol, int check_close) {
-    d2 na0 = d2_loadu(R->s[0]), na1 = d2_loadu(R->s[0] + 2), nb0 = d2_loadu(R->s[1]), nb1 = d2_loadu(R->s[1] + 2);
-    d2 nr0 = d2_loadu(R->s[2]), nr1 = d2_loadu(R->s[2] + 2), ee0 = d2_loadu(R->s[3]), ee1 = d2_loadu(R->s[3] + 2);
-    d2 eb0 = d2_loadu(R->s[4]), eb1 = d2_loadu(R->s[4] + 2), vg = d2_splat(g);
+    REST_LOAD();
     const v128_t mag_mask = wasm_i32x4_splat(0x7fffffff);
     const v128_t vrtol = wasm_f64x2_splat(rtol), vatol = wasm_f64x2_splat(atol);
     v128_t close = wasm_i32x4_splat(-1), ulp = wasm_i32x4_splat(0);
@@ -273,18 +285,16 @@ static inline __attribute__((always_inline)) void block_rest_fused(rest_sums *R,
         ulp = wasm_u32x4_max(ulp, wasm_i32x4_sub(wasm_i32x4_max(la, lb), wasm_i32x4_min(la, lb)));
         v128_t x0 = wasm_f64x2_promote_low_f32x4(va), x1 = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(va, va, 2, 3, 2, 3));
         v128_t y0 = wasm_f64x2_promote_low_f32x4(vb), y1 = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(vb, vb, 2, 3, 2, 3));
-        REST_TERMS();
+        REST_TERMS(d0, d1);
         for (int half = 0; half < 2; half++) {
-            v128_t ad = wasm_f64x2_abs(wasm_f64x2_sub(half ? x1 : x0, half ? y1 : y0)), ay = wasm_f64x2_abs(half ? y1 : y0);
+            v128_t ad = wasm_f64x2_abs(half ? d1 : d0), ay = wasm_f64x2_abs(half ? y1 : y0);
             if (check_close)
                 close = wasm_v128_and(close, wasm_f64x2_le(ad, wasm_f64x2_add(vatol, wasm_f64x2_mul(vrtol, ay))));
             max_abs = wasm_f64x2_pmax(max_abs, ad);
             max_rel = wasm_f64x2_pmax(max_rel, wasm_f64x2_div(ad, ay));
         }
     }
-    d2_store(R->s[0], na0); d2_store(R->s[0] + 2, na1); d2_store(R->s[1], nb0); d2_store(R->s[1] + 2, nb1);
-    d2_store(R->s[2], nr0); d2_store(R->s[2] + 2, nr1); d2_store(R->s[3], ee0); d2_store(R->s[3] + 2, ee1);
-    d2_store(R->s[4], eb0); d2_store(R->s[4] + 2, eb1);
+    REST_STORE();
     s->allclose &= wasm_i64x2_all_true(close);
     double m0 = wasm_f64x2_extract_lane(max_abs, 0), m1 = wasm_f64x2_extract_lane(max_abs, 1);
     s->max_abs = m0 > m1 ? m0 : m1;
@@ -306,6 +316,7 @@ static inline __attribute__((always_inline)) void block_rest_fused2(rest_sums *R
     d2 eb0 = d2_loadu(R1->s[4]), eb1 = d2_loadu(R1->s[4] + 2);
     d2 ma0 = d2_loadu(R2->s[0]), ma1 = d2_loadu(R2->s[0] + 2), ff0 = d2_loadu(R2->s[3]), ff1 = d2_loadu(R2->s[3] + 2);
     d2 fb0 = d2_loadu(R2->s[4]), fb1 = d2_loadu(R2->s[4] + 2);
+    d2 dd0 = d2_loadu(R1->s[5]), dd1 = d2_loadu(R1->s[5] + 2), df0 = d2_loadu(R2->s[5]), df1 = d2_loadu(R2->s[5] + 2);
     const d2 vg = d2_splat(g1), vh = d2_splat(g2);
     const v128_t mag_mask = wasm_i32x4_splat(0x7fffffff);
     const v128_t vrtol = wasm_f64x2_splat(rtol), vatol = wasm_f64x2_splat(atol);
@@ -319,7 +330,7 @@ static inline __attribute__((always_inline)) void block_rest_fused2(rest_sums *R
         v128_t ay0 = wasm_f64x2_abs(y0), ay1 = wasm_f64x2_abs(y1), tol0 = vatol, tol1 = vatol;
         if (check_close) tol0 = wasm_f64x2_add(vatol, wasm_f64x2_mul(vrtol, ay0)), tol1 = wasm_f64x2_add(vatol, wasm_f64x2_mul(vrtol, ay1));
         nb0 = d2_add(nb0, d2_mul(y0, y0)); nb1 = d2_add(nb1, d2_mul(y1, y1));
-#define ONE_PAIR(a, na0, na1, ee0, ee1, eb0, eb1, vg, close, ulp, max_abs, max_rel)                                   \
+#define ONE_PAIR(a, na0, na1, ee0, ee1, eb0, eb1, dd0, dd1, vg, close, ulp, max_abs, max_rel)                       \
         do {                                                                                                     \
             v128_t va = wasm_v128_load(a + i), sa = wasm_i32x4_shr(va, 31);                                      \
             v128_t la = wasm_i32x4_sub(wasm_v128_xor(wasm_v128_and(va, mag_mask), sa), sa);                      \
@@ -329,14 +340,16 @@ static inline __attribute__((always_inline)) void block_rest_fused2(rest_sums *R
             na0 = d2_add(na0, d2_mul(x0, x0)); na1 = d2_add(na1, d2_mul(x1, x1));                              \
             ee0 = d2_add(ee0, d2_mul(e0, e0)); ee1 = d2_add(ee1, d2_mul(e1, e1));                              \
             eb0 = d2_add(eb0, d2_mul(e0, y0)); eb1 = d2_add(eb1, d2_mul(e1, y1));                              \
-            v128_t ad0 = wasm_f64x2_abs(wasm_f64x2_sub(x0, y0)), ad1 = wasm_f64x2_abs(wasm_f64x2_sub(x1, y1));   \
+            d2 d0 = d2_sub(x0, y0), d1 = d2_sub(x1, y1);                                                         \
+            dd0 = d2_add(dd0, d2_mul(d0, d0)); dd1 = d2_add(dd1, d2_mul(d1, d1));                              \
+            v128_t ad0 = wasm_f64x2_abs(d0), ad1 = wasm_f64x2_abs(d1);                                           \
             if (check_close)                                                                                     \
                 close = wasm_v128_and(close, wasm_v128_and(wasm_f64x2_le(ad0, tol0), wasm_f64x2_le(ad1, tol1))); \
             max_abs = wasm_f64x2_pmax(wasm_f64x2_pmax(max_abs, ad0), ad1);                                       \
             max_rel = wasm_f64x2_pmax(wasm_f64x2_pmax(max_rel, wasm_f64x2_div(ad0, ay0)), wasm_f64x2_div(ad1, ay1)); \
         } while (0)
-        ONE_PAIR(a1, na0, na1, ee0, ee1, eb0, eb1, vg, close1, ulp1, max_abs1, max_rel1);
-        ONE_PAIR(a2, ma0, ma1, ff0, ff1, fb0, fb1, vh, close2, ulp2, max_abs2, max_rel2);
+        ONE_PAIR(a1, na0, na1, ee0, ee1, eb0, eb1, dd0, dd1, vg, close1, ulp1, max_abs1, max_rel1);
+        ONE_PAIR(a2, ma0, ma1, ff0, ff1, fb0, fb1, df0, df1, vh, close2, ulp2, max_abs2, max_rel2);
 #undef ONE_PAIR
     }
     d2_store(R1->s[1], nb0); d2_store(R1->s[1] + 2, nb1);
@@ -344,6 +357,7 @@ static inline __attribute__((always_inline)) void block_rest_fused2(rest_sums *R
     d2_store(R1->s[4], eb0); d2_store(R1->s[4] + 2, eb1);
     d2_store(R2->s[0], ma0); d2_store(R2->s[0] + 2, ma1); d2_store(R2->s[3], ff0); d2_store(R2->s[3] + 2, ff1);
     d2_store(R2->s[4], fb0); d2_store(R2->s[4] + 2, fb1);
+    d2_store(R1->s[5], dd0); d2_store(R1->s[5] + 2, dd1); d2_store(R2->s[5], df0); d2_store(R2->s[5] + 2, df1);
     diff_state *st[2] = {s1, s2};
     v128_t cl[2] = {close1, close2}, ma[2] = {max_abs1, max_abs2}, mr[2] = {max_rel1, max_rel2}, up[2] = {ulp1, ulp2};
     for (int p = 0; p < 2; p++) {
@@ -465,18 +479,16 @@ static int one_pass_end(al_metrics *out, double *norm_a, double *norm_b, rest_su
     }
     double na = lanes_total(R->s[0]), nb = lanes_total(R->s[1]);
     if (!(isfinite(na) && isfinite(nb))) return compare_passes(out, norm_a, norm_b, a, b, n, rtol, atol);
-    double nr = lanes_total(R->s[2]), ee = lanes_total(R->s[3]), eb = lanes_total(R->s[4]);
-    /* a = e + g·b gives a·b = e·b + g|b|², |a-b|² = Σe² + 2(g-1)e·b + (g-1)²|b|² and, with
-     * h = c - g, |a - c·b|² = Σe² - 2h·e·b + h²|b|² (over these blocks; the equal ones add
-     * (1-c)²|b|²). Each result is kept only where its terms did not cancel much: their
-     * magnitudes add up to at most 64 times a·b and |a-b|² (6 bits lost, far below what the
-     * lab shows) and 8 times the residual (whose own rounding, from g·b as from c·b in the
-     * plain pass, is larger). A poor guess (g far from c where the residual is small), or
-     * nearly orthogonal vectors, cancel more: then the plain passes run. */
-    double dot_r = eb + g * nr, dot = p_dot + dot_r, c = nb != 0.0 ? dot / nb : 0.0, h = c - g, g1 = g - 1.0;
-    double rr = ee - 2.0 * h * eb + h * h * nr, dd = ee + 2.0 * g1 * eb + g1 * g1 * nr;
-    int kept = fabs(eb) + fabs(g) * nr <= 64.0 * fabs(dot_r) && ee + 2.0 * fabs(g1 * eb) + g1 * g1 * nr <= 64.0 * dd &&
-               ee + 2.0 * fabs(h * eb) + h * h * nr <= 8.0 * rr;
+    double nr = lanes_total(R->s[2]), ee = lanes_total(R->s[3]), eb = lanes_total(R->s[4]), dd = lanes_total(R->s[5]);
+    /* a = e + g·b gives a·b = e·b + g|b|² and, with h = c - g, |a - c·b|² = Σe² - 2h·e·b +
+     * h²|b|² (over these blocks; the equal ones add (1-c)²|b|²). Each is kept only where its
+     * terms did not cancel much: their magnitudes add up to at most 64 times a·b (6 bits
+     * lost, far below what the lab shows) and 8 times the residual (whose own rounding, from
+     * g·b as from c·b in the plain pass, is larger). A poor guess (g far from c where the
+     * residual is small), or nearly orthogonal vectors, cancel more: then the plain passes run. */
+    double dot_r = eb + g * nr, dot = p_dot + dot_r, c = nb != 0.0 ? dot / nb : 0.0, h = c - g;
+    double rr = ee - 2.0 * h * eb + h * h * nr;
+    int kept = fabs(eb) + fabs(g) * nr <= 64.0 * fabs(dot_r) && ee + 2.0 * fabs(h * eb) + h * h * nr <= 8.0 * rr;
     if (!kept) return compare_passes(out, norm_a, norm_b, a, b, n, rtol, atol);
     double rd = (1.0 - c) * (1.0 - c) * p_nb + rr;
     finish(out, s, 0, 0, dot, na, nb, dd, c, rd, rtol);

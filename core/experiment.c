@@ -61,6 +61,8 @@ static void run_lay_out(al_run *r, arena_cursor *a, const al_experiment *e) {
 }
 
 /* Every buffer of the experiment, in one walk; returns the bytes (a->base NULL: count only). */
+static int backward_is_per_sample(const al_experiment *e);
+
 static size_t lay_out(al_experiment *e, arena_cursor *a, const al_data_facts *f) {
     const al_config *c = &e->cfg;
     size_t fl = sizeof(float), NT = (size_t)f->N * e->T, N_raw = (size_t)f->N * f->raw_T;
@@ -85,9 +87,10 @@ static size_t lay_out(al_experiment *e, arena_cursor *a, const al_data_facts *f)
     long Rn = 2L * (e->model.L - 1) * e->model.max_width;
     e->sp_grads = take(a, sizeof(float) * e->model.P);
     e->sp_running = Rn ? take(a, sizeof(float) * Rn) : 0;
-    e->sp_dy = take(a, fl * e->G * e->OUT);
-    e->sp_tmp = take(a, fl * e->m * e->model.max_width);
-    e->sp_seg = take(a, fl * 2 * e->k * e->W);
+    /* the same point inside the reference's backward: only where it can be taken */
+    int sp_in_reference = e->k * e->W > 1 && backward_is_per_sample(e);
+    e->sp_dy = sp_in_reference ? take(a, fl * e->G * e->OUT) : 0;
+    e->sp_seg = sp_in_reference ? take(a, fl * 2 * e->k * e->W) : 0;
     e->rep_running = Rn ? take(a, sizeof(float) * Rn) : 0;
     e->micro_g = c->grad_dtype != AL_DTYPE_FP32 ? take(a, sizeof(float) * e->model.P) : 0;
     e->sp_unclipped = c->clip_grad_norm > 0 && c->clip_placement == AL_CLIP_PER_MICRO_BATCH ? take(a, sizeof(float) * e->model.P) : 0;
@@ -406,8 +409,11 @@ static double accumulate(al_experiment *e, const al_pass *p, long s, double coun
 static int forward_is_per_sample(const al_experiment *e) {
     int stream_masks = 0;
     for (int l = 0; l < e->model.L - 1; l++) stream_masks |= e->model.dropout[l] > 0.0f && e->cfg.dropout_rng == AL_RNG_STREAM;
-    /* rounding each micro-batch to gradDtype and loss scaling go through the full pass */
-    return e->cfg.norm != AL_NORM_BATCH && !stream_masks && !e->micro_g && e->cfg.loss_scale.mode == AL_SCALE_NONE;
+    /* rounding each micro-batch to gradDtype and loss scaling go through the full pass; so does
+     * syncBatchNorm with W > 1, whose loop backwards all replicas' rows of a micro-step at once
+     * (one weight gradient over their union, not one per replica) */
+    return e->cfg.norm != AL_NORM_BATCH && !stream_masks && e->cfg.grad_dtype == AL_DTYPE_FP32 &&
+           e->cfg.loss_scale.mode == AL_SCALE_NONE && !(e->W > 1 && e->cfg.sync_batchnorm);
 }
 
 /* ...and where, besides, every sample's gradient flows back through its own row alone, with
@@ -450,7 +456,7 @@ static double reference_pass(al_experiment *e, const al_pass *p, int size, float
 #ifdef AL_SAME_POINT_FULL_PASS /* the full pass is the oracle of the shortcuts */
     same_point = 0;
 #endif
-    if (!same_point || !backward_is_per_sample(e)) return forward_backward(e, p, 0, 1, &size, &scale, s);
+    if (!same_point || !e->sp_dy) return forward_backward(e, p, 0, 1, &size, &scale, s);
     al_mask_source ms = {e->cfg.dropout_rng, p->dropout, e->cfg.seed, s, e->gids, 1, &size};
     const float *out = al_model_forward(&e->acts, p->running, &ms, e->gx, p->params, &e->model, size);
     double S = loss_backward(e, e->dy, out, 0, 1, &size, &scale);
@@ -466,7 +472,7 @@ static double reference_pass(al_experiment *e, const al_pass *p, int size, float
     }
     loss_backward(e, e->sp_dy, out, 0, n_seg, e->seg_rows, scales);
     al_zero(e->sp_grads, e->model.P);
-    al_scaled_segments sp = {n_seg, e->seg_rows, c, e->sp_dy, e->sp_grads, e->sp_tmp, 1};
+    al_scaled_segments sp = {n_seg, e->seg_rows, c, e->sp_dy, e->sp_grads, 1};
     int alike = scaled_like_reference(e, scales, scale, c, n_seg);
     al_model_backward_with(p->grads, &e->acts, e->dy, e->gx, p->params, &e->model, size, alike ? &sp : 0);
     e->sp_done = alike && sp.ok;

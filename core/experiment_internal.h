@@ -88,9 +88,8 @@ struct al_experiment {
     float *sp_grads;      /* (P) the accumulated loop's gradient at the reference parameters */
     float *sp_unclipped;  /* (P) the same without clipping, when clipping is per micro-batch; else NULL */
     float *sp_running;    /* (2·(L-1)·max_width) scratch BatchNorm statistics of that pass */
-    float *sp_dy;         /* (G, OUT) that loop's loss gradients, when the reference's backward takes it */
-    float *sp_tmp;        /* (m, max_width) one of its micro-batches' scaled layer gradient */
-    float *sp_seg;        /* (2·k·W) its micro-batches' loss scales, then their ratios to the reference's */
+    float *sp_dy;         /* (G, OUT) that loop's loss gradients, where the reference's backward can take it; else NULL */
+    float *sp_seg;        /* (2·k·W) its micro-batches' loss scales, then their ratios to the reference's; or NULL */
     int sp_done;          /* 1 once this step's reference backward has filled sp_grads */
     void *arena;
     /* verdict, built up step by step */

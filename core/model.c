@@ -174,10 +174,10 @@ static int scales_exactly(const float *x, long n) {
     return bad == 0;
 }
 
-/* Segment by segment, its rows of dout (times c where scale) into dw, db of layer l, as its
- * own backward would add them. */
-static void segments_backward(al_scaled_segments *sp, al_acts *A, const float *dout, int scale, const float *in,
-                              const al_model *m, int l) {
+/* Segment by segment, its rows of dout (times c where scale, in tmp: rows·OUT floats free)
+ * into dw, db of layer l, as its own backward would add them. */
+static void segments_backward(al_scaled_segments *sp, al_acts *A, const float *dout, int scale, float *tmp,
+                              const float *in, const al_model *m, int l) {
     int IN = m->sizes[l], OUT = m->sizes[l + 1];
     for (int j = 0, o = 0; j < sp->n_seg; o += sp->rows[j++]) {
         int rows = sp->rows[j];
@@ -186,9 +186,9 @@ static void segments_backward(al_scaled_segments *sp, al_acts *A, const float *d
         if (scale && sp->c[j] != 1.0f) {
             long n = (long)rows * OUT, n4 = n - n % 4, i = 0;
             v4 c4 = v4_splat(sp->c[j]);
-            for (; i < n4; i += 4) v4_store(sp->tmp + i, v4_mul(c4, v4_load(d + i)));
-            for (; i < n; i++) sp->tmp[i] = sp->c[j] * d[i];
-            d = sp->tmp;
+            for (; i < n4; i += 4) v4_store(tmp + i, v4_mul(c4, v4_load(d + i)));
+            for (; i < n; i++) tmp[i] = sp->c[j] * d[i];
+            d = tmp;
         }
         al_linear_backward(0, sp->grads + m->w[l], sp->grads + m->b[l], A->scratch, d, in + (long)o * IN,
                            0, 0, AL_PACK_SCRATCH, rows, IN, OUT);
@@ -212,9 +212,10 @@ void al_model_backward_with(float *grads, al_acts *A, const float *dy, const flo
         const float *in = l == 0 ? x : A->d[l - 1];
         float *din = l == 0 ? 0 : bufs[which];
         if (sp && sp->ok) {
-            /* the top layer from the loop's own loss gradient; below it, c·dout (checked above) */
-            if (l == m->L - 1) segments_backward(sp, A, sp->sdy, 0, in, m, l);
-            else segments_backward(sp, A, dout, 1, in, m, l);
+            /* the top layer from the loop's own loss gradient; below it, c·dout (checked above),
+             * scaled into the buffer this layer's din is about to fill */
+            if (l == m->L - 1) segments_backward(sp, A, sp->sdy, 0, bufs[which], in, m, l);
+            else segments_backward(sp, A, dout, 1, bufs[which], in, m, l);
             if (scaled && din)
                 sp->ok = scales_exactly(dout, (long)B * m->sizes[l + 1]) && scales_exactly(params + m->w[l], (long)IN * m->sizes[l + 1]);
         }

@@ -96,7 +96,6 @@ typedef struct {
     const float *c;      /* (n_seg) */
     const float *sdy;    /* (B, OUT) */
     float *grads;        /* (P) where the loop's gradient is added */
-    float *tmp;          /* (max rows of a segment, max_width) */
     int ok;              /* in 1; out 0 if a magnitude was out of range (grads then partial) */
 } al_scaled_segments;
 

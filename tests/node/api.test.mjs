@@ -263,3 +263,14 @@ test('the biggest explicit data (4096 x 4096, a mask, batch 4096, 100,000 steps)
   assert.ok(ms < 1000, `start took ${ms.toFixed(0)} ms (it was 798 s: the mask check gathered every future group's inputs)`);
   assert.ok(mib <= 512, `wasm memory ${mib.toFixed(0)} MiB, above the documented 512 MiB`);
 });
+
+test("the same point's scratch costs memory only where the reference's backward can take it", async () => {
+  // 4096 x 4096 and 4096 x 480 hidden layers at batch 4096 need close to the 512 MiB limit; a
+  // scratch of micro-batch x the widest layer for every experiment (as once) pushed them over
+  const fresh = await createLab();
+  for (const k of [1, 2]) {
+    const run = fresh.start({ batchSize: 4096 / k, accumSteps: k, steps: 1, model: { hidden: [4096, 480], dropout: 0.5 }, data: { name: 'moons', n: 4096 } });
+    run.free();
+  }
+  assert.ok(fresh.memoryBytes / 2 ** 20 <= 512);
+});

@@ -69,6 +69,8 @@ test('the same-point shortcuts (the reference forward reused; the reference back
     { model: { activation: 'identity', sizes: [2, 8, 8, 2] }, accumSteps: 8, batchSize: 2 },
     { workers: 2, reduction: 'sum', accumSteps: 2, model: { activation: 'tanh' }, optimizer: { lr: 0.005 } },
     { workers: 3, batchSize: 2, correction: 'scale_loss', data: { name: 'digits', n: 200 }, model: { sizes: [64, 16, 10] } },
+    // syncBatchNorm with W > 1 (even without a norm) backwards a micro-step's replicas at once
+    { workers: 2, syncBatchNorm: true, batchSize: 4, accumSteps: 4, model: { hidden: [32, 32], activation: 'relu' }, data: { name: 'moons', n: 256 }, optimizer: { name: 'adam' } },
     { model: { sizes: [2, 4, 2], activation: 'relu' }, accumSteps: 4, init: [0, 0, 0.2, 0.1, -0.4, 0.6, 0.3, -0.2, -1, 0, -0.1, 0.2, 1e-20, 0.3, -0.5, 0.4, 0.2, -0.3, 0.1, 0.2, 0, 0] },
   );
   for (const config of configs.map((c) => ({ steps: 5, data: { name: 'moons', n: 96 }, ...c }))) {

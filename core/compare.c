@@ -221,7 +221,8 @@ static void block_differences(diff_state *s, const float *a, const float *b, lon
 typedef struct { double s[6][4]; } rest_sums;
 
 /* One group of four into the six sums (the locals of block_rest_sums and block_rest_fused):
- * d = a - b, e = a - g·b, then |a|², |b|² (twice: all, and this phase's), Σe², Σe·b, Σd². */
+ * d = a - b, e = a - g·b, then |a|², |b|² (twice: all, and this phase's, unless with_nr is 0:
+ * no equal blocks before, so the two are one sum), Σe², Σe·b, Σd². */
 #define REST_TERMS(d0, d1)                                                                        \
     d2 d0 = d2_sub(x0, y0), d1 = d2_sub(x1, y1);                                                 \
     do {                                                                                          \
@@ -229,7 +230,7 @@ typedef struct { double s[6][4]; } rest_sums;
         d2 q0 = d2_mul(y0, y0), q1 = d2_mul(y1, y1);                                             \
         na0 = d2_add(na0, d2_mul(x0, x0)); na1 = d2_add(na1, d2_mul(x1, x1));                  \
         nb0 = d2_add(nb0, q0); nb1 = d2_add(nb1, q1);                                            \
-        nr0 = d2_add(nr0, q0); nr1 = d2_add(nr1, q1);                                            \
+        if (with_nr) nr0 = d2_add(nr0, q0), nr1 = d2_add(nr1, q1);                               \
         ee0 = d2_add(ee0, d2_mul(e0, e0)); ee1 = d2_add(ee1, d2_mul(e1, e1));                  \
         eb0 = d2_add(eb0, d2_mul(e0, y0)); eb1 = d2_add(eb1, d2_mul(e1, y1));                  \
         dd0 = d2_add(dd0, d2_mul(d0, d0)); dd1 = d2_add(dd1, d2_mul(d1, d1));                  \
@@ -251,6 +252,7 @@ typedef struct { double s[6][4]; } rest_sums;
 /* The six sums over n floats (a multiple of 4); e = a - g·b in double (g·b rounded once).
  * Returns nonzero if some element's bits differ (the block then needs block_differences). */
 static uint32_t block_rest_sums(rest_sums *R, const float *a, const float *b, long n, double g) {
+    const int with_nr = 1;
     REST_LOAD();
     uint32_t differ = 0;
     for (long i = 0; i < n; i += 4) {
@@ -269,9 +271,11 @@ static uint32_t block_rest_sums(rest_sums *R, const float *a, const float *b, lo
 /* block_rest_sums and block_differences in one pass (the SIMD build): the loads and
  * conversions are shared and the lane-wise maxima fill the gaps between the additions. Same
  * results as the two. n: a multiple of 4. With check_close 0 (allclose already false) the
- * closeness test is left out. */
+ * closeness test is left out; with with_nr 0 (no equal blocks before: this phase's |b|² is
+ * all of |b|², copied at the end) its second sum of |b|². */
 static inline __attribute__((always_inline)) void block_rest_fused(rest_sums *R, diff_state *s, const float *a, const float *b,
-                                                                   long n, double g, double rtol, double atol, int check_close) {
+                                                                   long n, double g, double rtol, double atol, int check_close,
+                                                                   int with_nr) {
     REST_LOAD();
     const v128_t mag_mask = wasm_i32x4_splat(0x7fffffff);
     const v128_t vrtol = wasm_f64x2_splat(rtol), vatol = wasm_f64x2_splat(atol);
@@ -532,16 +536,28 @@ int al_compare_norms(al_metrics *out, double *norm_a, double *norm_b, const floa
     memset(&R, 0, sizeof R);
     memcpy(R.s[0], before.s[1], sizeof R.s[0]);
     memcpy(R.s[1], before.s[2], sizeof R.s[1]);
+#if defined(__wasm_simd128__)
+    /* equal blocks before (some lane of their |b|² is not +0): this phase's |b|² is its own sum */
+    int p_nb_lanes = memcmp(R.s[1], (const double[4]){0.0, 0.0, 0.0, 0.0}, sizeof R.s[1]) != 0;
+#endif
     diff_state s = {1, 0.0, 0.0, 0};
     for (; i0 < n4; i0 += BLOCK) {
         len = n4 - i0 < BLOCK ? n4 - i0 : BLOCK;
 #if defined(__wasm_simd128__)
-        if (s.allclose) block_rest_fused(&R, &s, a + i0, b + i0, len, g, rtol, atol, 1);
-        else block_rest_fused(&R, &s, a + i0, b + i0, len, g, rtol, atol, 0);
+        if (p_nb_lanes) {
+            if (s.allclose) block_rest_fused(&R, &s, a + i0, b + i0, len, g, rtol, atol, 1, 1);
+            else block_rest_fused(&R, &s, a + i0, b + i0, len, g, rtol, atol, 0, 1);
+        } else {
+            if (s.allclose) block_rest_fused(&R, &s, a + i0, b + i0, len, g, rtol, atol, 1, 0);
+            else block_rest_fused(&R, &s, a + i0, b + i0, len, g, rtol, atol, 0, 0);
+        }
 #else
         if (block_rest_sums(&R, a + i0, b + i0, len, g)) block_differences(&s, a + i0, b + i0, len, rtol, atol);
 #endif
     }
+#if defined(__wasm_simd128__)
+    if (!p_nb_lanes) memcpy(R.s[2], R.s[1], sizeof R.s[1]);
+#endif
     return one_pass_end(out, norm_a, norm_b, &R, &s, g, p_dot, p_nb, a, b, n, rtol, atol);
 }
 

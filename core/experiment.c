@@ -196,6 +196,7 @@ al_experiment *al_experiment_create_with(const char *json, size_t len, const flo
     else al_model_init(e->init, &e->model, c->seed);
     run_init(&e->ref, e);
     run_init(&e->acc, e);
+    e->params_equal = 1; /* both runs start from init */
     e->perm_epoch = -1;
     if (al_check_masks(e, err) != AL_OK) goto fail;
     borrow_arrays(e);
@@ -644,7 +645,7 @@ int al_experiment_step(al_experiment *e, al_step_record *rec, al_error *err) {
     /* While the parameters are bitwise equal (and nothing clips partial sums), the same-point
      * gradient is the accumulated run's own: no extra pass. */
     int per_micro = c->clip_grad_norm > 0 && c->clip_placement == AL_CLIP_PER_MICRO_BATCH;
-    int same_params = !per_micro && memcmp(e->ref.params, e->acc.params, sizeof(float) * (size_t)P) == 0;
+    int same_params = !per_micro && e->params_equal;
     e->sp_done = 0;
     reference_gradient(e, rec, s, size, count, !same_params && !per_micro);
     double sp_norm = same_params ? 0.0 : same_point_gradient(e, s, size, count);
@@ -664,6 +665,7 @@ int al_experiment_step(al_experiment *e, al_step_record *rec, al_error *err) {
         finite_sp = f >> 1;
     }
     int finite_params = al_compare_norms(&rec->params, 0, 0, e->acc.params, e->ref.params, P, c->rtol, c->atol);
+    e->params_equal = rec->params.bitwise != 0.0; /* the next step's start: its same point needs no pass */
     /* a step the scaler skipped holds an inf/NaN gradient by design: not a divergence */
     int finite = finite_params && (finite_grads || (rec->skipped && isfinite(norm_ref)));
     if (!(c->clip_grad_norm > 0)) { rec->grad_norm_ref = norm_ref; rec->grad_norm_acc = norm_acc; }

@@ -91,6 +91,7 @@ struct al_experiment {
     float *sp_dy;         /* (G, OUT) that loop's loss gradients, where the reference's backward can take it; else NULL */
     float *sp_seg;        /* (2·k·W) its micro-batches' loss scales, then their ratios to the reference's; or NULL */
     int sp_done;          /* 1 once this step's reference backward has filled sp_grads */
+    int params_equal;     /* 1 while both runs' parameters are bitwise equal (the last comparison's flag) */
     void *arena;
     /* verdict, built up step by step */
     al_verdict v;

@@ -13,7 +13,7 @@ import { AccumLabError } from './accumlab.mjs';
 import {
   experimentFacts, dataSection, keyedDropoutSection, modelSection, lossSection, lossLine, optimizerSection,
   streamDropoutSection, compareSection, stepLoop, resultSection, reportSection, schedulerSteps, dropoutFrom,
-  FRAMEWORK_LOOPS, SCRIPT_ARGUMENTS, wrap, torchScript,
+  SCRIPT_ARGUMENTS, frameworkNote, torchScript,
 } from './export-torch.mjs';
 
 const indent = (text, by) => text.split('\n').map((l) => (l ? by + l : l)).join('\n');
@@ -22,10 +22,7 @@ function header(f, title) {
   const { c, W } = f;
   const { data: _d, init: _i, ...settings } = c;
   const m = c.batchSize, k = c.accumSteps;
-  const fw = c.framework && c.framework !== 'pytorch'
-    ? `\n${wrap(`framework ${c.framework}: ${FRAMEWORK_LOOPS[c.framework]}. As the lab's settings: correction ` +
-      `${c.correction}, groupBoundary ${c.groupBoundary}, lastGroupDivisor ${c.lastGroupDivisor}, ` +
-      `schedulerStepsPerOptimizerStep ${c.schedulerStepsPerOptimizerStep}; the loops below do just that.`)}\n` : '';
+  const fw = frameworkNote(c);
   return `#!/usr/bin/env python3
 """${title ? `${title}: ` : ''}an accumlab experiment as a PyTorch script, on ${W} processes with torch.distributed.
 

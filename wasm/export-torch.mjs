@@ -111,14 +111,19 @@ export function wrap(text, width = 92) {
   return [...lines, line].join('\n');
 }
 
+/** The docstring's paragraph on a framework's loop ('' for plain PyTorch), both scripts'. */
+export function frameworkNote(c) {
+  return c.framework && c.framework !== 'pytorch'
+    ? `\n${wrap(`framework ${c.framework}: ${FRAMEWORK_LOOPS[c.framework]}. As the lab's settings: correction ` +
+      `${c.correction}, groupBoundary ${c.groupBoundary}, lastGroupDivisor ${c.lastGroupDivisor}, ` +
+      `schedulerStepsPerOptimizerStep ${c.schedulerStepsPerOptimizerStep}; the loops below do just that.`)}\n` : '';
+}
+
 function header(f, title) {
   const { c, W } = f;
   const { data: _d, init: _i, ...settings } = c;
   const m = c.batchSize, k = c.accumSteps;
-  const fw = c.framework && c.framework !== 'pytorch'
-    ? `\n${wrap(`framework ${c.framework}: ${FRAMEWORK_LOOPS[c.framework]}. As the lab's settings: correction ` +
-      `${c.correction}, groupBoundary ${c.groupBoundary}, lastGroupDivisor ${c.lastGroupDivisor}, ` +
-      `schedulerStepsPerOptimizerStep ${c.schedulerStepsPerOptimizerStep}; the loops below do just that.`)}\n` : '';
+  const fw = frameworkNote(c);
   const runs = W > 1
     ? `  reference:   one process, one backward over a batch of W*m*k = ${W * m * k} samples per optimizer step;
   accumulated: W = ${W} data-parallel replicas (DDP, simulated in this one process), each with
